@@ -1,0 +1,218 @@
+"""One typed configuration for the whole pipeline, loaded from a YAML profile.
+
+A profile (`configs/<name>.yaml`) sets any field below; environment variables
+override it (`BBCOPILOT_<SECTION>__<FIELD>`, e.g. `BBCOPILOT_TRAIN__SFT_EPOCHS=2`);
+command-line overrides win over both. Secrets are `SecretStr`: they print as
+`**********` and are read with `.get_secret_value()` only where they are used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bbcopilot.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = PROJECT_ROOT / "configs"
+
+
+class Section(BaseModel):
+    # A typo in a profile key must fail loudly, not be ignored.
+    model_config = ConfigDict(extra="forbid")
+
+
+class SourcesSettings(Section):
+    blackbox_dir: Path = Field(
+        PROJECT_ROOT.parent / "shared" / "data" / "blackbox",
+        description="Root of a BlackBox distribution (.odc documents, plain .txt files).",
+    )
+    text_dirs: list[Path] = Field(
+        default_factory=list, description="Further folders of .txt/.odc documents to convert."
+    )
+    forum_start_url: str | None = Field(None, description="phpBB board to crawl; none = no crawl.")
+    forum_max_pages: int = Field(0, description="Stop the crawl after this many pages (0 = no limit).")
+    telegram_exports: list[Path] = Field(
+        default_factory=list, description="Telegram Desktop result.json files to import."
+    )
+    telegram_chats: list[str] = Field(
+        default_factory=list, description="Chats to export live with Telethon (needs the secrets below)."
+    )
+    telegram_api_id: int | None = Field(None, description="Telegram API id (my.telegram.org).")
+    telegram_api_hash: SecretStr | None = Field(None, description="Telegram API hash (secret).")
+    telegram_session: SecretStr | None = Field(None, description="Telethon StringSession (secret).")
+    pseudonym_key: SecretStr = Field(
+        SecretStr("bbcopilot-demo-key"),
+        description="Key of the keyed hash that turns author names into stable pseudonyms (secret).",
+    )
+
+
+class ConvertSettings(Section):
+    module_rendering: Literal["plain", "source", "markdown"] = Field(
+        "source", description="Rendering of module sources (Mod/): compiler text plus fold history."
+    )
+    docu_rendering: Literal["plain", "source", "markdown"] = Field(
+        "markdown", description="Rendering of every other document (Docu/, Rsrc/, ...)."
+    )
+
+
+class DatasetSettings(Section):
+    chunk_tokens: int = Field(512, gt=16, description="Tokens per pretraining chunk, header included.")
+    chunk_overlap: int = Field(32, ge=0, description="Tokens shared by neighbouring chunks.")
+    dedup_threshold: float = Field(0.85, gt=0, le=1, description="Jaccard threshold of near-duplicates.")
+    minhash_permutations: int = Field(128, ge=16, description="MinHash permutations.")
+    shingle_words: int = Field(5, ge=1, description="Words per MinHash shingle.")
+    validation_fraction: float = Field(0.1, ge=0, lt=0.5, description="Share of groups in validation.")
+    test_fraction: float = Field(0.1, ge=0, lt=0.5, description="Share of groups in test (never used for early stopping).")
+    split_salt: str = Field("bbcopilot-v1", description="Salt of the group hash that assigns splits.")
+
+
+class ModelSettings(Section):
+    base_model: str = Field(
+        "Qwen/Qwen2.5-Coder-1.5B-Instruct",
+        description="Hub id or local path of the base model; ignored when build_tiny is set.",
+    )
+    build_tiny: bool = Field(False, description="Build a tiny Qwen2 model from the corpus and use it as base.")
+    tiny_vocab_size: int = Field(4096, ge=300, description="Vocabulary of the tiny model's tokenizer.")
+    tiny_hidden_size: int = Field(64, description="Hidden size of the tiny model.")
+    tiny_layers: int = Field(2, description="Layers of the tiny model.")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where training runs.")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field("auto", description="Weights dtype.")
+
+
+class QASettings(Section):
+    endpoint: str | None = Field(
+        None, description="OpenAI-compatible base URL of the generator; none = generate locally with the base model."
+    )
+    endpoint_model: str = Field("default", description="Model name sent to the endpoint.")
+    api_key: SecretStr = Field(SecretStr("none"), description="API key of the endpoint (secret).")
+    questions_per_document: int = Field(2, ge=1, description="QA pairs asked for per document.")
+    max_documents: int = Field(0, ge=0, description="Documents to generate from (0 = all).")
+    max_new_tokens: int = Field(256, ge=8, description="Tokens per generated answer.")
+    temperature: float = Field(0.7, ge=0, description="Sampling temperature of the generator.")
+    context_chars: int = Field(3000, ge=200, description="Characters of the document shown in the prompt.")
+
+
+class TrainSettings(Section):
+    max_length: int = Field(512, ge=32, description="Sequence length of SFT batches.")
+    batch_size: int = Field(4, ge=1, description="Per-device batch size.")
+    gradient_accumulation: int = Field(1, ge=1, description="Gradient accumulation steps.")
+    lora_r: int = Field(16, ge=1, description="LoRA rank.")
+    lora_alpha: int = Field(32, ge=1, description="LoRA alpha.")
+    lora_dropout: float = Field(0.1, ge=0, lt=1, description="LoRA dropout (chunks overfit fast).")
+    sft_learning_rate: float = Field(5e-5, gt=0, description="Learning rate of continued pretraining on chunks.")
+    sft_epochs: float = Field(1.0, gt=0, description="Epochs over the chunks.")
+    sft_max_steps: int = Field(-1, description="Stop after this many steps (-1 = by epochs).")
+    qa_learning_rate: float = Field(1e-4, gt=0, description="Learning rate of QA SFT.")
+    qa_epochs: float = Field(1.0, gt=0, description="Epochs over the QA pairs.")
+    qa_max_steps: int = Field(-1, description="Stop QA SFT after this many steps (-1 = by epochs).")
+    eval_steps: int = Field(50, ge=1, description="Evaluate on validation every N steps.")
+    early_stopping_patience: int = Field(3, ge=1, description="Evaluations without improvement before stopping.")
+    dpo_steps: int = Field(20, ge=0, description="DPO steps (0 = skip alignment).")
+    dpo_beta: float = Field(0.1, gt=0, description="DPO beta.")
+    dpo_learning_rate: float = Field(5e-6, gt=0, description="DPO learning rate.")
+    seed: int = Field(42, description="Random seed of every trainer.")
+
+
+class EvalSettings(Section):
+    max_texts: int = Field(0, ge=0, description="Held-out texts to score (0 = all).")
+    max_length: int = Field(512, ge=32, description="Tokens per scored window.")
+
+
+class Settings(BaseSettings):
+    """Every setting of a run. A profile names only what differs from these defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BBCOPILOT_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    profile: str = Field("default", description="Name of the profile this was loaded from.")
+    workspace: Path = Field(PROJECT_ROOT / "workspace", description="Folder that holds every artefact.")
+    sources: SourcesSettings = SourcesSettings()
+    convert: ConvertSettings = ConvertSettings()
+    datasets: DatasetSettings = DatasetSettings()
+    model: ModelSettings = ModelSettings()
+    qa: QASettings = QASettings()
+    train: TrainSettings = TrainSettings()
+    eval: EvalSettings = EvalSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Explicit values (the profile, CLI overrides) are passed as init kwargs;
+        # the environment must still win over the profile, so it comes first.
+        return env_settings, init_settings
+
+    def public_dict(self) -> dict[str, Any]:
+        """The settings as JSON-ready data, secrets masked: safe for logs and artefacts."""
+        return self.model_dump(mode="json")
+
+
+def profile_path(profile: str | Path) -> Path:
+    path = Path(profile)
+    if path.suffix in {".yaml", ".yml"}:
+        return path
+    return CONFIG_DIR / f"{profile}.yaml"
+
+
+def load_settings(profile: str | Path = "demo", overrides: dict[str, Any] | None = None) -> Settings:
+    """Load a profile, apply environment and explicit overrides, validate everything.
+
+    `overrides` maps dotted keys to values (`{"train.sft_epochs": 2}`).
+    Any fault ends in one ConfigError naming the file and the key.
+    """
+    path = profile_path(profile)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read profile ({err.strerror or err})") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML ({err})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a profile must be a mapping of sections, got {type(data).__name__}")
+    data.setdefault("profile", path.stem)
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(data, dotted, value)
+    try:
+        settings = Settings(**data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        key = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(f"{path}: {key}: {first['msg']} (got {first.get('input')!r})") from None
+    return _anchor_paths(settings)
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    node = data
+    for part in parents:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"override {dotted}: {part} is not a section")
+    node[leaf] = value
+
+
+def _anchor(path: Path) -> Path:
+    # Relative paths in a profile are relative to the project root, not the caller's cwd.
+    return path if path.is_absolute() else (PROJECT_ROOT / path).resolve()
+
+
+def _anchor_paths(settings: Settings) -> Settings:
+    sources = settings.sources
+    return settings.model_copy(
+        update={
+            "workspace": _anchor(settings.workspace),
+            "sources": sources.model_copy(
+                update={
+                    "blackbox_dir": _anchor(sources.blackbox_dir),
+                    "text_dirs": [_anchor(p) for p in sources.text_dirs],
+                    "telegram_exports": [_anchor(p) for p in sources.telegram_exports],
+                }
+            ),
+        }
+    )

@@ -1,0 +1,38 @@
+"""Shared test fixtures: where ../shared is, and a Prefect home per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED = PROJECT_ROOT.parent / "shared"
+BLACKBOX = SHARED / "data" / "blackbox"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _session_prefect_home(tmp_root: Path) -> None:
+    # Each test session gets its own Prefect database: no state leaks between runs.
+    os.environ["PREFECT_HOME"] = str(tmp_root / "prefect-home")
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+_session_prefect_home(Path(os.environ.get("BBCOPILOT_TEST_TMP", "/tmp")) / f"bbcopilot-tests-{os.getpid()}")
+
+
+@pytest.fixture(scope="session")
+def blackbox_dir() -> Path:
+    """The real BlackBox documents in ../shared; tests that need them skip when absent."""
+    if not BLACKBOX.is_dir():
+        pytest.skip(f"real BlackBox documents not found at {BLACKBOX} (../shared is absent)")
+    return BLACKBOX
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"../shared not found at {SHARED}")
+    return SHARED
