@@ -111,6 +111,7 @@ class TrainSettings(Section):
     qa_epochs: float = Field(1.0, gt=0, description="Epochs over the QA pairs.")
     qa_max_steps: int = Field(-1, description="Stop QA SFT after this many steps (-1 = by epochs).")
     eval_steps: int = Field(50, ge=1, description="Evaluate on validation every N steps.")
+    max_eval_rows: int = Field(0, ge=0, description="Validation rows used for early stopping (0 = all).")
     early_stopping_patience: int = Field(3, ge=1, description="Evaluations without improvement before stopping.")
     dpo_steps: int = Field(20, ge=0, description="DPO steps (0 = skip alignment).")
     dpo_beta: float = Field(0.1, gt=0, description="DPO beta.")

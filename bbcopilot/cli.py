@@ -1,0 +1,275 @@
+"""`bbcopilot`: the command line. Each command calls the same functions the flows call.
+
+Heavy libraries (torch, transformers, prefect) are imported inside the commands
+that need them, so `bbcopilot --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from bbcopilot.errors import BBCopilotError
+
+app = typer.Typer(
+    help="Build, refresh and evaluate a Component Pascal / BlackBox coding assistant.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+telegram_app = typer.Typer(help="Telegram sources: live export with Telethon, or import of a Desktop export.")
+app.add_typer(telegram_app, name="telegram")
+console = Console(stderr=True)
+
+Profile = Annotated[str, typer.Option("--profile", "-p", help="Profile name in configs/ or a YAML path.")]
+Overrides = Annotated[
+    list[str] | None, typer.Option("--set", help="Override a setting: --set train.sft_epochs=2 (repeatable).")
+]
+
+
+def _settings(profile: str, overrides: list[str] | None):
+    import yaml
+
+    from bbcopilot.config import load_settings
+
+    parsed = {}
+    for item in overrides or []:
+        key, separator, value = item.partition("=")
+        if not separator:
+            raise BBCopilotError(f"--set {item}: expected KEY=VALUE")
+        parsed[key.strip()] = yaml.safe_load(value)
+    return load_settings(profile, parsed), parsed
+
+
+def _prefect_defaults() -> None:
+    # Ephemeral Prefect by default; a real server when PREFECT_API_URL is set.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def _fail(err: BBCopilotError) -> None:
+    console.print(f"[red]error:[/red] {err}", highlight=False)
+    raise typer.Exit(2)
+
+
+@app.command()
+def run(
+    profile: Profile = "demo",
+    overrides: Overrides = None,
+    flow: Annotated[str, typer.Option(help="pipeline, refresh or train.")] = "pipeline",
+) -> None:
+    """Run the whole pipeline (or one of its flows) through Prefect and print the report's path."""
+    try:
+        settings, parsed = _settings(profile, overrides)
+        _prefect_defaults()
+        from flows.pipeline import pipeline
+        from flows.refresh import refresh
+        from flows.train import train as train_flow
+
+        flows = {"pipeline": pipeline, "refresh": refresh, "train": train_flow}
+        if flow not in flows:
+            raise BBCopilotError(f"--flow {flow}: choose one of {', '.join(flows)}")
+        report = flows[flow](profile=profile, overrides=parsed)
+    except BBCopilotError as err:
+        _fail(err)
+    console.print(f"Report: [bold]{report}[/bold]", highlight=False)
+    print(report)
+
+
+@app.command()
+def convert(
+    src: Annotated[Path, typer.Argument(help="A .odc/.txt file or a folder of them.")],
+    out: Annotated[Path, typer.Argument(help="Output folder; relative paths are mirrored.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="plain, source or markdown.")] = "plain",
+) -> None:
+    """Convert BlackBox documents to UTF-8 text; exit 0 only when every input converted."""
+    from bbcopilot.convert import RENDERINGS, convert_tree
+
+    if format not in RENDERINGS:
+        _fail(BBCopilotError(f"--format {format}: choose one of {', '.join(RENDERINGS)}"))
+    if not src.exists():
+        _fail(BBCopilotError(f"{src}: no such file or folder"))
+    report = convert_tree(src, out, format)
+    for relpath, reason in report.failures:
+        console.print(f"[red]failed:[/red] {relpath}: {reason}", highlight=False)
+    console.print(f"{report.converted} converted, {len(report.failures)} failed; manifest {report.manifest}")
+    raise typer.Exit(1 if report.failures else 0)
+
+
+@app.command()
+def crawl(
+    start_url: Annotated[str, typer.Option("--start-url", help="The board's index page.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for posts.jsonl and the crawl state.")],
+    max_pages: Annotated[int, typer.Option(help="Stop after this many pages (0 = no limit).")] = 0,
+    full: Annotated[bool, typer.Option("--full", help="Fetch every topic, not only changed ones.")] = False,
+    profile: Profile = "demo",
+) -> None:
+    """Crawl a phpBB board politely into JSON Lines, personal data scrubbed."""
+    from scrapers.forum.crawl import crawl_forum
+
+    try:
+        settings, _ = _settings(profile, None)
+        summary = crawl_forum(
+            start_url, out, settings.sources.pseudonym_key.get_secret_value(),
+            max_pages=max_pages, incremental=not full, jobdir=out / "jobdir",
+        )
+    except BBCopilotError as err:
+        _fail(err)
+    console.print(
+        f"pages {summary.pages_fetched}, posts written {summary.posts_written}, "
+        f"duplicates dropped {summary.duplicates_dropped}, errors {summary.errors} -> {summary.output}"
+    )
+
+
+@telegram_app.command("import")
+def telegram_import(
+    result_json: Annotated[Path, typer.Argument(help="A Telegram Desktop export (result.json).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for messages.jsonl.")],
+    profile: Profile = "demo",
+) -> None:
+    """Import a Telegram Desktop export, personal data scrubbed."""
+    from scrapers.telegram import import_export
+
+    try:
+        settings, _ = _settings(profile, None)
+        summary = import_export(result_json, out, settings.sources.pseudonym_key.get_secret_value())
+    except BBCopilotError as err:
+        _fail(err)
+    console.print(str(summary), highlight=False)
+
+
+@telegram_app.command("export")
+def telegram_export(
+    chat: Annotated[str, typer.Option("--chat", help="Chat username or id.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for messages.jsonl.")],
+    profile: Profile = "demo",
+) -> None:
+    """Export a chat live with Telethon, from the last stored message on (needs the secrets)."""
+    import asyncio
+
+    from scrapers.telegram import export_chat, make_client
+
+    try:
+        settings, _ = _settings(profile, None)
+        sources = settings.sources
+        if not (sources.telegram_api_id and sources.telegram_api_hash and sources.telegram_session):
+            raise BBCopilotError(
+                "sources.telegram_api_id, telegram_api_hash and telegram_session must be set "
+                "(BBCOPILOT_SOURCES__TELEGRAM_API_HASH=... in the environment)"
+            )
+        client = make_client(
+            sources.telegram_api_id,
+            sources.telegram_api_hash.get_secret_value(),
+            sources.telegram_session.get_secret_value(),
+        )
+
+        async def export() -> object:
+            async with client:
+                return await export_chat(client, chat, out, sources.pseudonym_key.get_secret_value())
+
+        summary = asyncio.run(export())
+    except BBCopilotError as err:
+        _fail(err)
+    console.print(str(summary), highlight=False)
+
+
+@app.command()
+def datasets(profile: Profile = "demo", overrides: Overrides = None) -> None:
+    """Refresh sources and datasets (the refresh flow) and print rows, tokens and drops per source and split."""
+    from rich.markdown import Markdown
+
+    try:
+        settings, parsed = _settings(profile, overrides)
+        _prefect_defaults()
+        from flows.refresh import refresh
+
+        report = Path(refresh(profile=profile, overrides=parsed))
+    except BBCopilotError as err:
+        _fail(err)
+    Console().print(Markdown(report.read_text(encoding="utf-8")))
+    print(report)
+
+
+@app.command()
+def qa(profile: Profile = "demo", overrides: Overrides = None) -> None:
+    """Generate QA pairs from the latest documents dataset with the configured generator."""
+    try:
+        settings, _ = _settings(profile, overrides)
+        from bbcopilot.qa import build_qa
+        from bbcopilot.workspace import Workspace
+        from flows.train import base_model_of, latest
+
+        result = build_qa(Workspace(settings.workspace), latest(settings, "datasets/documents"), base_model_of(settings), settings.qa)
+    except BBCopilotError as err:
+        _fail(err)
+    console.print(f"{result.figures} -> {result.path}")
+
+
+@app.command()
+def train(profile: Profile = "demo", overrides: Overrides = None) -> None:
+    """Train on the latest datasets (the train flow): QA, SFT, DPO, evaluation, export."""
+    run(profile=profile, overrides=overrides, flow="train")
+
+
+@app.command()
+def evaluate(
+    model: Annotated[str, typer.Option("--model", help="Model folder or hub id to evaluate.")],
+    baseline: Annotated[str | None, typer.Option("--baseline", help="Model to compare with (default: the profile's base).")] = None,
+    profile: Profile = "demo",
+    overrides: Overrides = None,
+) -> None:
+    """Evaluate a model against its base on the held-out test split and write the evaluation report."""
+    try:
+        settings, _ = _settings(profile, overrides)
+        from bbcopilot.evaluate import evaluate_models
+        from bbcopilot.workspace import Workspace
+        from flows.train import base_model_of, latest
+
+        result = evaluate_models(
+            Workspace(settings.workspace), latest(settings, "datasets/documents"),
+            baseline or base_model_of(settings), model, settings.eval,
+        )
+    except BBCopilotError as err:
+        _fail(err)
+    print((Path(result.path) / "report.md").read_text(encoding="utf-8"))
+    console.print(f"Evaluation: {result.path}")
+
+
+@app.command("tiny-model")
+def tiny_model(
+    out: Annotated[Path, typer.Argument(help="Folder to save the model and tokenizer to.")],
+    profile: Profile = "demo",
+) -> None:
+    """Build a tiny Qwen2 model with a tokenizer trained on the converted corpus (seconds on CPU)."""
+    from bbcopilot.convert import convert_file, list_sources
+    from bbcopilot.errors import InputError
+    from bbcopilot.tiny_model import build_tiny_model
+
+    try:
+        settings, _ = _settings(profile, None)
+        root = settings.sources.blackbox_dir
+        if not root.is_dir():
+            raise BBCopilotError(f"{root}: BlackBox documents not found (is ../shared beside the project?)")
+        texts = []
+        for path in list_sources(root):
+            try:
+                texts.append(convert_file(path, root, "plain").text)
+            except InputError as err:
+                console.print(f"[yellow]skipped:[/yellow] {err}", highlight=False)
+        model = settings.model
+        build_tiny_model(texts, out, vocab_size=model.tiny_vocab_size, hidden_size=model.tiny_hidden_size, layers=model.tiny_layers)
+    except BBCopilotError as err:
+        _fail(err)
+    console.print(f"Tiny model saved to {out}")
+
+
+def main() -> None:
+    try:
+        app()
+    except BBCopilotError as err:  # pragma: no cover - the commands catch their own
+        console.print(f"[red]error:[/red] {err}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,231 @@
+"""The datasets stage: `documents`, `chunks` and `dialogs`, each versioned on its own.
+
+A dataset's version is the hash of exactly what shapes it, so a change reaches
+only the datasets that include it:
+- documents: the converted documents and community records, the cleaning/dedup/
+  split settings, the code;
+- chunks: the documents version, the tokenizer, the chunk settings, the code;
+- dialogs: the community records, the split settings, the code.
+A version that exists is not rebuilt: a refresh with nothing new writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bbcopilot import chunks as chunks_module
+from bbcopilot import corpus, dialogs
+from bbcopilot.config import DatasetSettings
+from bbcopilot.hfdata import save_version
+from bbcopilot.report import StageResult
+from bbcopilot.workspace import Workspace, code_version, content_hash, sha256_file
+
+DOCUMENTS, CHUNKS, DIALOGS = "datasets/documents", "datasets/chunks", "datasets/dialogs"
+
+
+@dataclass(frozen=True)
+class CommunityFiles:
+    """JSON Lines files of forum posts and Telegram messages (paths as strings)."""
+
+    forum: tuple[str, ...] = ()
+    telegram: tuple[str, ...] = ()
+
+    def fingerprint(self) -> list[tuple[str, str]]:
+        return [(Path(p).name, sha256_file(Path(p))) for p in (*self.forum, *self.telegram)]
+
+
+def _read_records(files: tuple[str, ...], skipped: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Records of JSON Lines files; a line that is not a JSON object is skipped and named."""
+    records = []
+    for name in files:
+        with open(name, encoding="utf-8", errors="replace") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                        raise ValueError("not an object with a text")
+                except ValueError as err:
+                    skipped.append((f"{name}:{number}", f"unreadable record ({err})"))
+                    continue
+                records.append(record)
+    return records
+
+
+# ---------------------------------------------------------------- documents
+
+
+def documents_version(converted: list[str], community: CommunityFiles, settings: DatasetSettings) -> str:
+    # Converted files are named by their content key, so their names are their content.
+    return content_hash(
+        sorted(Path(p).parent.name for p in converted),
+        community.fingerprint(),
+        settings.model_dump(exclude={"chunk_tokens", "chunk_overlap"}),
+        code_version(corpus, chunks_module),
+    )
+
+
+def build_documents(
+    workspace: Workspace, converted: list[str], community: CommunityFiles, settings: DatasetSettings
+) -> StageResult:
+    version = documents_version(converted, community, settings)
+    skipped: list[tuple[str, str]] = []
+    documents = [json.loads(Path(p).read_text(encoding="utf-8")) for p in converted]
+    rows = corpus.rows_from_converted(documents)
+    forum_posts = _read_records(community.forum, skipped)
+    telegram_messages = _read_records(community.telegram, skipped)
+    rows += corpus.rows_from_forum(forum_posts) + corpus.rows_from_telegram(telegram_messages)
+    kept, report = corpus.build_documents(rows, settings)
+    records = [asdict(row) for row in kept]
+    path = save_version(
+        workspace,
+        DOCUMENTS,
+        version,
+        records,
+        card={
+            "languages": sorted({r["language"] for r in records}),
+            "licences": {r["source"]: r["licence"] for r in records},
+            "summary": "One row per BlackBox document, forum topic or Telegram reply chain: "
+            "cleaned (NFC, LF), exact and near duplicates removed, split by module/document/topic.",
+        },
+        manifest={
+            "inputs": sorted(Path(p).parent.name for p in converted),
+            "community": community.fingerprint(),
+            "settings": settings.model_dump(),
+            "dropped": [{"source": s, "reason": r, "rows": n} for (s, r), n in sorted(report.dropped.items())],
+        },
+    )
+    table = [{"dataset": "documents", "source": s, "split": sp, "rows": n} for (s, sp), n in sorted(report.kept.items())]
+    table += [{"dataset": "documents", "source": s, "dropped": f"{r}: {n}"} for (s, r), n in sorted(report.dropped.items())]
+    return StageResult(
+        stage=DOCUMENTS,
+        version=version,
+        path=str(path),
+        figures={
+            "documents": len(records),
+            "dropped": sum(report.dropped.values()),
+            "near_duplicates": sum(n for (s, r), n in report.dropped.items() if r == "near duplicate"),
+            "exact_duplicates": sum(n for (s, r), n in report.dropped.items() if r == "exact duplicate"),
+        },
+        skipped=skipped,
+        table=table,
+    )
+
+
+# ---------------------------------------------------------------- chunks
+
+
+def tokenizer_fingerprint(model: str) -> str:
+    """A local model's tokenizer files by content; a hub model by its id."""
+    folder = Path(model)
+    if folder.is_dir():
+        files = sorted(p for p in folder.iterdir() if p.name.startswith(("tokenizer", "vocab", "merges")))
+        return content_hash([(p.name, sha256_file(p)) for p in files])
+    return content_hash(model)
+
+
+def chunks_version(documents: StageResult, model: str, settings: DatasetSettings) -> str:
+    return content_hash(
+        documents.version,
+        tokenizer_fingerprint(model),
+        settings.chunk_tokens,
+        settings.chunk_overlap,
+        code_version(chunks_module),
+    )
+
+
+def build_chunks(workspace: Workspace, documents: StageResult, model: str, settings: DatasetSettings) -> StageResult:
+    from datasets import concatenate_datasets, load_from_disk
+    from transformers import AutoTokenizer
+
+    version = chunks_version(documents, model, settings)
+    tokenizer = AutoTokenizer.from_pretrained(model)
+    docs = load_from_disk(documents.path)
+    rows = concatenate_datasets([docs[s] for s in docs]).to_list()
+    chunk_rows = chunks_module.chunk_documents(rows, tokenizer, settings.chunk_tokens, settings.chunk_overlap)
+    path = save_version(
+        workspace,
+        CHUNKS,
+        version,
+        chunk_rows,
+        card={
+            "languages": sorted({r["language"] for r in rows}),
+            "licences": {r["source"]: r["licence"] for r in rows},
+            "summary": f"Windows of {settings.chunk_tokens} tokens ({settings.chunk_overlap} shared with the next), "
+            "each opening with a context header (language, framework, subsystem, module, kind) that counts "
+            f"within the window; tokenizer of `{model}`; `input_ids` hold the exact tokens.",
+        },
+        manifest={"documents": documents.version, "tokenizer": model, "settings": settings.model_dump()},
+    )
+    table: dict[tuple[str, str], dict[str, Any]] = {}
+    for chunk in chunk_rows:
+        entry = table.setdefault(
+            (chunk["source"], chunk["split"]),
+            {"dataset": "chunks", "source": chunk["source"], "split": chunk["split"], "rows": 0, "tokens": 0},
+        )
+        entry["rows"] += 1
+        entry["tokens"] += len(chunk["input_ids"])
+    return StageResult(
+        stage=CHUNKS,
+        version=version,
+        path=str(path),
+        figures={"chunks": len(chunk_rows), "tokens": sum(len(c["input_ids"]) for c in chunk_rows)},
+        table=[table[k] for k in sorted(table)],
+    )
+
+
+# ---------------------------------------------------------------- dialogs
+
+
+def dialogs_version(community: CommunityFiles, settings: DatasetSettings) -> str:
+    return content_hash(
+        community.fingerprint(), settings.split_salt, settings.validation_fraction, settings.test_fraction,
+        code_version(dialogs),
+    )
+
+
+def build_dialogs(workspace: Workspace, community: CommunityFiles, settings: DatasetSettings) -> StageResult:
+    version = dialogs_version(community, settings)
+    skipped: list[tuple[str, str]] = []
+    rows = dialogs.dialogs_from_forum(_read_records(community.forum, skipped), settings)
+    rows += dialogs.dialogs_from_telegram(_read_records(community.telegram, skipped), settings)
+    path = save_version(
+        workspace,
+        DIALOGS,
+        version,
+        rows,
+        card={
+            "languages": ["ru", "en"],
+            "licences": {r["source"]: corpus.COMMUNITY_LICENCE for r in rows},
+            "summary": "Forum topics and Telegram reply chains as conversations in the `messages` format: "
+            "the thread's opener speaks as user, the others as assistant. Authors are pseudonymised and "
+            "e-mail addresses, phone numbers and handles replaced before anything was stored.",
+        },
+        manifest={"community": community.fingerprint(), "settings": settings.model_dump()},
+    )
+    table: dict[tuple[str, str], int] = {}
+    for row in rows:
+        table[(row["source"], row["split"])] = table.get((row["source"], row["split"]), 0) + 1
+    return StageResult(
+        stage=DIALOGS,
+        version=version,
+        path=str(path),
+        figures={"dialogs": len(rows), "turns": sum(len(r["messages"]) for r in rows)},
+        skipped=skipped,
+        table=[{"dataset": "dialogs", "source": s, "split": sp, "rows": n} for (s, sp), n in sorted(table.items())],
+    )
+
+
+def statistics_table(results: list[StageResult]):
+    """One pandas table of rows, tokens and drops per dataset, source and split."""
+    import pandas as pd
+
+    frame = pd.DataFrame([row for result in results for row in result.table])
+    for column in ("split", "rows", "tokens", "dropped"):
+        if column not in frame:
+            frame[column] = None
+    return frame[["dataset", "source", "split", "rows", "tokens", "dropped"]].fillna("")

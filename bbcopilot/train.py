@@ -1,0 +1,250 @@
+"""Training: LoRA continued pretraining on chunks, QA SFT, then DPO, each saved merged.
+
+Lessons of the original run are built in: chunks overfit fast, so the chunk
+stage has LoRA dropout, a low learning rate, evaluation on the validation split
+and early stopping with the best checkpoint kept (the test split is never seen
+here). Each stage merges its adapter and saves a full model, so the next stage
+and the evaluation load it exactly as they would load a hub model.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from bbcopilot.config import ModelSettings, TrainSettings
+from bbcopilot.qa import load_prompt, model_fingerprint
+from bbcopilot.report import StageResult
+from bbcopilot.workspace import Workspace, atomic_dir, atomic_write_json, code_version, content_hash
+
+SFT_CHUNKS, SFT_QA, DPO = "models/sft-chunks", "models/sft-qa", "models/dpo"
+
+
+def training_version(stage: str, data_version: str, model_path: str, settings: TrainSettings, model: ModelSettings) -> str:
+    return content_hash(
+        stage, data_version, model_fingerprint(model_path), settings.model_dump(), model.device, model.dtype,
+        code_version(sys.modules[__name__]),
+    )
+
+
+def _use_cpu(model: ModelSettings) -> bool:
+    import torch
+
+    return model.device == "cpu" or (model.device == "auto" and not torch.cuda.is_available())
+
+
+def _load(model_path: str, model: ModelSettings):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    dtype = "auto" if model.dtype == "auto" else getattr(__import__("torch"), model.dtype)
+    return AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype), tokenizer
+
+
+def _lora(settings: TrainSettings):
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=settings.lora_r,
+        lora_alpha=settings.lora_alpha,
+        lora_dropout=settings.lora_dropout,
+        target_modules="all-linear",
+        task_type="CAUSAL_LM",
+    )
+
+
+def _common_args(settings: TrainSettings, model: ModelSettings, output_dir: Path) -> dict[str, Any]:
+    return {
+        "output_dir": str(output_dir),
+        "per_device_train_batch_size": settings.batch_size,
+        "per_device_eval_batch_size": settings.batch_size,
+        "gradient_accumulation_steps": settings.gradient_accumulation,
+        "logging_steps": max(1, settings.eval_steps // 2),
+        "report_to": "none",
+        "use_cpu": _use_cpu(model),
+        "seed": settings.seed,
+        "save_total_limit": 2,
+    }
+
+
+def _early_stopping_args(settings: TrainSettings) -> dict[str, Any]:
+    return {
+        "eval_strategy": "steps",
+        "eval_steps": settings.eval_steps,
+        "save_strategy": "steps",
+        "save_steps": settings.eval_steps,
+        "load_best_model_at_end": True,
+        "metric_for_best_model": "eval_loss",
+        "greater_is_better": False,
+    }
+
+
+def _save_merged(trainer, tokenizer, final: Path, lineage: dict[str, Any]) -> None:
+    """Merge the LoRA adapter into the weights and save model, tokenizer and lineage atomically."""
+    merged = trainer.model.merge_and_unload()
+    with atomic_dir(final) as building:
+        merged.save_pretrained(building)
+        tokenizer.save_pretrained(building)
+        atomic_write_json(building / "lineage.json", lineage)
+
+
+def _limit(dataset, rows: int):
+    return dataset.select(range(min(rows, len(dataset)))) if rows else dataset
+
+
+def _figures(trainer, train_output) -> dict[str, Any]:
+    evals = [entry["eval_loss"] for entry in trainer.state.log_history if "eval_loss" in entry]
+    figures = {"steps": trainer.state.global_step, "train_loss": round(train_output.training_loss, 4)}
+    if evals:
+        figures |= {"best_eval_loss": round(min(evals), 4), "evaluations": len(evals)}
+    return figures
+
+
+# ---------------------------------------------------------------- continued pretraining on chunks
+
+
+def train_on_chunks(
+    workspace: Workspace, chunks: StageResult, base_model: str, settings: TrainSettings, model: ModelSettings
+) -> StageResult:
+    from datasets import load_from_disk
+    from transformers import EarlyStoppingCallback
+    from trl import SFTConfig, SFTTrainer
+
+    version = training_version(SFT_CHUNKS, chunks.version, base_model, settings, model)
+    final = workspace.version_dir(SFT_CHUNKS, version)
+    data = load_from_disk(chunks.path)
+    if not len(data["train"]) or not len(data["validation"]):
+        raise ValueError(f"{chunks.path}: chunk training needs train and validation rows")
+    columns = ["input_ids"]
+    train = data["train"].select_columns(columns)
+    validation = _limit(data["validation"], settings.max_eval_rows).select_columns(columns)
+    network, tokenizer = _load(base_model, model)
+    config = SFTConfig(
+        **_common_args(settings, model, workspace.root / "tmp" / SFT_CHUNKS / version),
+        **_early_stopping_args(settings),
+        learning_rate=settings.sft_learning_rate,
+        num_train_epochs=settings.sft_epochs,
+        max_steps=settings.sft_max_steps,
+        max_length=settings.max_length,
+        packing=False,  # chunks are already windows of the right length
+    )
+    trainer = SFTTrainer(
+        model=network,
+        args=config,
+        train_dataset=train,
+        eval_dataset=validation,
+        processing_class=tokenizer,
+        peft_config=_lora(settings),
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=settings.early_stopping_patience)],
+    )
+    output = trainer.train()
+    figures = _figures(trainer, output) | {"stopped_early": trainer.state.global_step < trainer.state.max_steps}
+    _save_merged(trainer, tokenizer, final, {"base_model": base_model, "chunks": chunks.version, "figures": figures})
+    return StageResult(SFT_CHUNKS, version, str(final), figures)
+
+
+# ---------------------------------------------------------------- QA supervised fine-tuning
+
+
+def qa_conversations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Prompt/completion pairs in chat form, with the project's system prompt."""
+    system = load_prompt("system")
+    return [
+        {
+            "prompt": [{"role": "system", "content": system}, {"role": "user", "content": r["question"]}],
+            "completion": [{"role": "assistant", "content": r["answer"]}],
+        }
+        for r in rows
+    ]
+
+
+def train_on_qa(
+    workspace: Workspace, qa: StageResult, model_path: str, settings: TrainSettings, model: ModelSettings
+) -> StageResult:
+    from datasets import Dataset, load_from_disk
+    from transformers import EarlyStoppingCallback
+    from trl import SFTConfig, SFTTrainer
+
+    version = training_version(SFT_QA, qa.version, model_path, settings, model)
+    final = workspace.version_dir(SFT_QA, version)
+    data = load_from_disk(qa.path)
+    train = Dataset.from_list(qa_conversations(data["train"].to_list()))
+    validation = Dataset.from_list(qa_conversations(_limit(data["validation"], settings.max_eval_rows).to_list()))
+    if not len(train):
+        raise ValueError(f"{qa.path}: no QA pairs in the train split")
+    network, tokenizer = _load(model_path, model)
+    early = _early_stopping_args(settings) if len(validation) else {}
+    config = SFTConfig(
+        **_common_args(settings, model, workspace.root / "tmp" / SFT_QA / version),
+        **early,
+        learning_rate=settings.qa_learning_rate,
+        num_train_epochs=settings.qa_epochs,
+        max_steps=settings.qa_max_steps,
+        max_length=settings.max_length,
+        completion_only_loss=True,  # learn the answers, not the questions
+    )
+    trainer = SFTTrainer(
+        model=network,
+        args=config,
+        train_dataset=train,
+        eval_dataset=validation if len(validation) else None,
+        processing_class=tokenizer,
+        peft_config=_lora(settings),
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=settings.early_stopping_patience)] if early else [],
+    )
+    output = trainer.train()
+    figures = _figures(trainer, output) | {"qa_pairs": len(train)}
+    _save_merged(trainer, tokenizer, final, {"base_model": model_path, "qa": qa.version, "figures": figures})
+    return StageResult(SFT_QA, version, str(final), figures)
+
+
+# ---------------------------------------------------------------- preference alignment
+
+
+def preference_pairs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Grounded answer preferred over the same question answered without the document."""
+    system = load_prompt("system")
+    return [
+        {
+            "prompt": [{"role": "system", "content": system}, {"role": "user", "content": r["question"]}],
+            "chosen": [{"role": "assistant", "content": r["answer"]}],
+            "rejected": [{"role": "assistant", "content": r["rejected"]}],
+        }
+        for r in rows
+        if r["rejected"]
+    ]
+
+
+def align_with_dpo(
+    workspace: Workspace, qa: StageResult, model_path: str, settings: TrainSettings, model: ModelSettings
+) -> StageResult:
+    from datasets import Dataset, load_from_disk
+    from trl import DPOConfig, DPOTrainer
+
+    version = training_version(DPO, qa.version, model_path, settings, model)
+    final = workspace.version_dir(DPO, version)
+    pairs = Dataset.from_list(preference_pairs(load_from_disk(qa.path)["train"].to_list()))
+    if not len(pairs):
+        raise ValueError(f"{qa.path}: no preference pairs (every rejected answer is empty)")
+    network, tokenizer = _load(model_path, model)
+    config = DPOConfig(
+        **_common_args(settings, model, workspace.root / "tmp" / DPO / version),
+        learning_rate=settings.dpo_learning_rate,
+        max_steps=settings.dpo_steps,
+        beta=settings.dpo_beta,
+        max_length=settings.max_length,
+        save_strategy="no",
+    )
+    # ref_model=None: with LoRA, the adapter-disabled model is the reference.
+    trainer = DPOTrainer(
+        model=network, ref_model=None, args=config, train_dataset=pairs, processing_class=tokenizer,
+        peft_config=_lora(settings),
+    )
+    output = trainer.train()
+    rewards = [e["rewards/accuracies"] for e in trainer.state.log_history if "rewards/accuracies" in e]
+    figures = _figures(trainer, output) | {"pairs": len(pairs)}
+    if rewards:
+        figures["reward_accuracy"] = round(rewards[-1], 3)
+    _save_merged(trainer, tokenizer, final, {"base_model": model_path, "qa": qa.version, "figures": figures})
+    return StageResult(DPO, version, str(final), figures)

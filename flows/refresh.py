@@ -1,0 +1,48 @@
+"""The nightly refresh: sources -> converted text -> datasets."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from prefect import flow, unmapped
+
+from bbcopilot.config import Settings, load_settings
+from bbcopilot.datasets_build import CommunityFiles
+from bbcopilot.report import StageResult
+from tasks.datasets import build_chunks, build_dialogs, build_documents, build_tiny_model
+from tasks.reporting import publish_report, run_stage, summarise_conversion
+from tasks.sources import convert_document, crawl_forum, import_telegram, list_source_files
+
+
+def refresh_stages(settings: Settings) -> list[StageResult]:
+    """The refresh as a list of stage results; the pipeline flow reuses it."""
+    started = time.perf_counter()
+    files = list_source_files(settings)
+    states = convert_document.map(unmapped(settings), files, return_state=True)
+    outcomes = [state.result() for state in states]
+    cached = sum(state.name == "Cached" for state in states)
+    conversion = summarise_conversion(settings, outcomes, time.perf_counter() - started, cached)
+
+    forum = [crawl_forum(settings, settings.sources.forum_start_url)] if settings.sources.forum_start_url else []
+    telegram = [import_telegram(settings, str(export)) for export in settings.sources.telegram_exports]
+    community = CommunityFiles(forum=tuple(p for p, _ in forum), telegram=tuple(p for p, _ in telegram))
+    conversion.skipped += [item for _, skipped in forum + telegram for item in skipped]
+
+    documents = run_stage(build_documents, settings, [o.document for o in outcomes if o.document], community)
+    results = [conversion, documents]
+    model = settings.model.base_model
+    if settings.model.build_tiny:
+        tiny = run_stage(build_tiny_model, settings, documents)
+        results.append(tiny)
+        model = tiny.path
+    results.append(run_stage(build_chunks, settings, documents, model))
+    results.append(run_stage(build_dialogs, settings, community))
+    return results
+
+
+@flow(name="refresh")
+def refresh(profile: str = "demo", overrides: dict[str, Any] | None = None) -> str:
+    """Convert every source and rebuild the datasets that changed; returns the report's path."""
+    settings = load_settings(profile, overrides)
+    return publish_report(settings, "Refresh report", refresh_stages(settings))

@@ -1,0 +1,59 @@
+"""Training: datasets -> QA -> SFT on chunks -> QA SFT -> DPO -> evaluation -> export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow
+
+from bbcopilot.config import Settings, load_settings
+from bbcopilot.datasets_build import CHUNKS, DOCUMENTS
+from bbcopilot.errors import BBCopilotError
+from bbcopilot.report import StageResult
+from bbcopilot.tiny_model import TINY
+from bbcopilot.workspace import Workspace
+from tasks.reporting import publish_report, run_stage
+from tasks.training import align_with_dpo, evaluate_models, export_model, generate_qa, train_on_chunks, train_on_qa
+
+
+def latest(settings: Settings, stage: str) -> StageResult:
+    """The newest complete version of a stage, as the refresh left it."""
+    workspace = Workspace(settings.workspace)
+    version = workspace.latest(stage)
+    if version is None:
+        raise BBCopilotError(f"{workspace.root / stage}: no complete version yet; run `bbcopilot run` or the refresh first")
+    return StageResult(stage, version, str(workspace.version_dir(stage, version)), cached=True)
+
+
+def base_model_of(settings: Settings) -> str:
+    """The base model: the profile's hub id or path, or the latest tiny model when the profile builds one."""
+    return latest(settings, TINY).path if settings.model.build_tiny else settings.model.base_model
+
+
+def train_stages(settings: Settings, datasets: list[StageResult]) -> list[StageResult]:
+    """The training stages on the given dataset results (the refresh's, or the latest in the workspace)."""
+    by_stage = {r.stage: r for r in datasets}
+    documents, chunks = by_stage[DOCUMENTS], by_stage[CHUNKS]
+    base = by_stage[TINY].path if TINY in by_stage else settings.model.base_model
+
+    qa = run_stage(generate_qa, settings, documents, base)
+    results = [qa]
+    model = run_stage(train_on_chunks, settings, chunks, base)
+    results.append(model)
+    model = run_stage(train_on_qa, settings, qa, model.path)
+    results.append(model)
+    if settings.train.dpo_steps:
+        model = run_stage(align_with_dpo, settings, qa, model.path)
+        results.append(model)
+    results.append(run_stage(evaluate_models, settings, documents, base, model.path))
+    results.append(run_stage(export_model, settings, model, [*datasets, *results]))
+    return results
+
+
+@flow(name="train")
+def train(profile: str = "demo", overrides: dict[str, Any] | None = None) -> str:
+    """Train on the latest datasets in the workspace; returns the report's path."""
+    settings = load_settings(profile, overrides)
+    stages = [DOCUMENTS, CHUNKS, *([TINY] if settings.model.build_tiny else [])]
+    datasets = [latest(settings, stage) for stage in stages]
+    return publish_report(settings, "Training report", train_stages(settings, datasets))

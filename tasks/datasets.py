@@ -1,0 +1,50 @@
+"""Tasks that build the datasets (and, for the demo, the tiny model whose tokenizer chunks them)."""
+
+from __future__ import annotations
+
+from prefect import task
+
+from bbcopilot import datasets_build as build
+from bbcopilot.config import Settings
+from bbcopilot.report import StageResult
+from bbcopilot.tiny_model import build_tiny_from_documents, tiny_model_dir
+from bbcopilot.workspace import Workspace
+from tasks.caching import artefact_cache
+
+
+@task(
+    **artefact_cache(
+        lambda settings, converted, community: Workspace(settings.workspace).version_dir(
+            build.DOCUMENTS, build.documents_version(converted, community, settings.datasets)
+        )
+    )
+)
+def build_documents(settings: Settings, converted: list[str], community: build.CommunityFiles) -> StageResult:
+    return build.build_documents(Workspace(settings.workspace), converted, community, settings.datasets)
+
+
+@task(**artefact_cache(lambda settings, documents: tiny_model_dir(Workspace(settings.workspace), documents.version, settings.model)))
+def build_tiny_model(settings: Settings, documents: StageResult) -> StageResult:
+    return build_tiny_from_documents(Workspace(settings.workspace), documents, settings.model)
+
+
+@task(
+    **artefact_cache(
+        lambda settings, documents, model: Workspace(settings.workspace).version_dir(
+            build.CHUNKS, build.chunks_version(documents, model, settings.datasets)
+        )
+    )
+)
+def build_chunks(settings: Settings, documents: StageResult, model: str) -> StageResult:
+    return build.build_chunks(Workspace(settings.workspace), documents, model, settings.datasets)
+
+
+@task(
+    **artefact_cache(
+        lambda settings, community: Workspace(settings.workspace).version_dir(
+            build.DIALOGS, build.dialogs_version(community, settings.datasets)
+        )
+    )
+)
+def build_dialogs(settings: Settings, community: build.CommunityFiles) -> StageResult:
+    return build.build_dialogs(Workspace(settings.workspace), community, settings.datasets)

@@ -1,0 +1,58 @@
+"""Running a stage with its timing, and writing the run report (file and Prefect artifact)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from bbcopilot import datasets_build, sources
+from bbcopilot.config import Settings
+from bbcopilot.report import StageResult, render_report, write_report
+from bbcopilot.workspace import Workspace, content_hash
+
+
+def run_stage(stage_task, *args: Any, **kwargs: Any) -> StageResult:
+    """Run a stage task; note how long it took and whether it came from cache."""
+    started = time.perf_counter()
+    state = stage_task(*args, return_state=True, **kwargs)
+    result: StageResult = state.result()
+    result.seconds = time.perf_counter() - started
+    result.cached = state.is_completed() and state.name == "Cached"
+    return result
+
+
+@task(cache_policy=NO_CACHE)
+def summarise_conversion(settings: Settings, outcomes: list[sources.ConvertOutcome], seconds: float, cached: int) -> StageResult:
+    converted = sorted(o.document for o in outcomes if o.document)
+    skipped = [(o.relpath, o.failure) for o in outcomes if o.failure]
+    return StageResult(
+        stage=sources.CONVERTED,
+        version=content_hash([Path(p).parent.name for p in converted]),
+        path=str(Workspace(settings.workspace).root / sources.CONVERTED),
+        figures={"documents": len(converted), "failed": len(skipped), "from_cache": cached},
+        skipped=skipped,
+        seconds=seconds,
+        cached=cached == len(outcomes),
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def publish_report(settings: Settings, title: str, results: list[StageResult]) -> str:
+    """Render the report, write it to the workspace and publish it as a Prefect artifact."""
+    tables: dict[str, str] = {}
+    dataset_results = [r for r in results if r.table]
+    if dataset_results:
+        tables["Datasets"] = datasets_build.statistics_table(dataset_results).to_markdown(index=False)
+    for result in results:
+        evaluation = Path(result.path) / "report.md"
+        if result.stage == "evaluations" and evaluation.is_file():
+            tables["Evaluation"] = evaluation.read_text(encoding="utf-8")
+    markdown = render_report(title, results, settings.public_dict(), tables)
+    path = write_report(settings.workspace, markdown, title.split()[0].lower())
+    create_markdown_artifact(markdown=markdown, key=f"bbcopilot-{title.split()[0].lower()}-report", description=title)
+    return str(path)

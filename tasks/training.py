@@ -1,0 +1,64 @@
+"""Tasks of the training flow: QA generation, SFT, DPO, evaluation, export."""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.tasks import exponential_backoff
+
+from bbcopilot import evaluate, export, qa, train
+from bbcopilot.config import Settings
+from bbcopilot.report import StageResult
+from bbcopilot.workspace import Workspace
+from tasks.caching import artefact_cache
+
+
+def _training_dir(stage: str):
+    return lambda settings, data, model_path: Workspace(settings.workspace).version_dir(
+        stage, train.training_version(stage, data.version, model_path, settings.train, settings.model)
+    )
+
+
+@task(
+    **artefact_cache(
+        lambda settings, documents, model_path: Workspace(settings.workspace).version_dir(
+            qa.QA, qa.qa_version(documents.version, settings.qa, model_path)
+        )
+    ),
+    # The generator may be a model server: ride out restarts and overload.
+    retries=3,
+    retry_delay_seconds=exponential_backoff(backoff_factor=5),
+    retry_jitter_factor=0.5,
+)
+def generate_qa(settings: Settings, documents: StageResult, model_path: str) -> StageResult:
+    return qa.build_qa(Workspace(settings.workspace), documents, model_path, settings.qa)
+
+
+@task(**artefact_cache(_training_dir(train.SFT_CHUNKS)))
+def train_on_chunks(settings: Settings, data: StageResult, model_path: str) -> StageResult:
+    return train.train_on_chunks(Workspace(settings.workspace), data, model_path, settings.train, settings.model)
+
+
+@task(**artefact_cache(_training_dir(train.SFT_QA)))
+def train_on_qa(settings: Settings, data: StageResult, model_path: str) -> StageResult:
+    return train.train_on_qa(Workspace(settings.workspace), data, model_path, settings.train, settings.model)
+
+
+@task(**artefact_cache(_training_dir(train.DPO)))
+def align_with_dpo(settings: Settings, data: StageResult, model_path: str) -> StageResult:
+    return train.align_with_dpo(Workspace(settings.workspace), data, model_path, settings.train, settings.model)
+
+
+@task(
+    **artefact_cache(
+        lambda settings, documents, base_model, tuned_model: evaluate.evaluation_dir(
+            Workspace(settings.workspace), documents, base_model, tuned_model, settings.eval
+        )
+    )
+)
+def evaluate_models(settings: Settings, documents: StageResult, base_model: str, tuned_model: str) -> StageResult:
+    return evaluate.evaluate_models(Workspace(settings.workspace), documents, base_model, tuned_model, settings.eval)
+
+
+@task(**artefact_cache(lambda settings, model, lineage: export.export_dir(Workspace(settings.workspace), model, lineage)))
+def export_model(settings: Settings, model: StageResult, lineage: list[StageResult]) -> StageResult:
+    return export.export_model(Workspace(settings.workspace), model, lineage, settings.public_dict())
