@@ -57,7 +57,7 @@ def rendering_for(relpath: str, settings: ConvertSettings) -> str:
 
 
 def converted_dir(workspace: Workspace, source: SourceFile, rendering: str) -> Path:
-    key = content_hash(source.sha256, source.relpath, source.source, rendering, code_version(convert))
+    key = content_hash(source.sha256, source.relpath, source.source, rendering, code_version(*convert.CODE_MODULES))
     return workspace.version_dir(CONVERTED, key)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,14 +14,15 @@ BLACKBOX = SHARED / "data" / "blackbox"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def _session_prefect_home(tmp_root: Path) -> None:
+def _session_prefect_home() -> None:
     # Each test session gets its own Prefect database: no state leaks between runs.
-    os.environ["PREFECT_HOME"] = str(tmp_root / "prefect-home")
+    # Set before anything imports prefect, which reads its settings once.
+    os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="bbcopilot-prefect-")
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
-_session_prefect_home(Path(os.environ.get("BBCOPILOT_TEST_TMP", "/tmp")) / f"bbcopilot-tests-{os.getpid()}")
+_session_prefect_home()
 
 
 @pytest.fixture(scope="session")
