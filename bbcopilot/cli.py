@@ -267,6 +267,25 @@ def tiny_model(
     console.print(f"Tiny model saved to {out}")
 
 
+@app.command("check-cp")
+def check_cp(
+    files: Annotated[list[str], typer.Argument(help="Component Pascal source files; - reads standard input.")],
+) -> None:
+    """Check Component Pascal syntax and Delphi/Pascal habits; one line per error, exit 0 when all valid."""
+    from bbcopilot.cpcheck import check_source
+
+    errors = 0
+    for name in files:
+        try:
+            text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8", errors="replace")
+        except OSError as err:
+            _fail(BBCopilotError(f"{name}: cannot read ({err.strerror})"))
+        for diagnostic in check_source(text, "<stdin>" if name == "-" else name):
+            print(diagnostic)
+            errors += 1
+    raise typer.Exit(1 if errors else 0)
+
+
 def main() -> None:
     try:
         app()

@@ -228,4 +228,6 @@ def statistics_table(results: list[StageResult]):
     for column in ("split", "rows", "tokens", "dropped"):
         if column not in frame:
             frame[column] = None
-    return frame[["dataset", "source", "split", "rows", "tokens", "dropped"]].fillna("")
+    for column in ("rows", "tokens"):
+        frame[column] = frame[column].astype("Int64")
+    return frame[["dataset", "source", "split", "rows", "tokens", "dropped"]].astype(object).fillna("")

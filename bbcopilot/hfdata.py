@@ -84,7 +84,12 @@ def save_version(
     if not final.is_dir():
         by_split = {split: [r for r in rows if r["split"] == split] for split in SPLITS}
         features = Dataset.from_list(rows).features if rows else Features({"split": Value("string")})
-        dataset = DatasetDict({split: Dataset.from_list(part, features=features) for split, part in by_split.items()})
+        dataset = DatasetDict(
+            {
+                split: Dataset.from_dict({name: [row[name] for row in part] for name in features}, features=features)
+                for split, part in by_split.items()
+            }
+        )
         with atomic_dir(final) as building:
             # One shard per split, also for an empty one: zero shards would not load back.
             dataset.save_to_disk(str(building), num_shards={split: 1 for split in SPLITS})

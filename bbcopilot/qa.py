@@ -157,6 +157,18 @@ def _clean(output: str) -> str:
     return output.strip()
 
 
+def spread_over_splits(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A stable shuffle in which every split keeps its share at any prefix.
+
+    A run limited to N documents then still has training pairs and held-out pairs.
+    """
+    by_split: dict[str, list[dict[str, Any]]] = {}
+    for row in sorted(documents, key=lambda row: hashlib.sha256(row["id"].encode("utf-8")).hexdigest()):
+        by_split.setdefault(row["split"], []).append(row)
+    placed = [((i + 0.5) / len(rows), split, row) for split, rows in by_split.items() for i, row in enumerate(rows)]
+    return [row for _, _, row in sorted(placed, key=lambda item: (item[0], item[1]))]
+
+
 def generate_pairs(
     documents: list[dict[str, Any]],
     generator: Generator,
@@ -164,9 +176,7 @@ def generate_pairs(
     progress: Callable[[int], None] = lambda n: None,
 ) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     """QA rows (with a `rejected` ungrounded answer) and the (document, reason) pairs skipped."""
-    # A stable shuffle, so that a limited run still draws from every split and subsystem.
-    ordered = sorted(documents, key=lambda row: hashlib.sha256(row["id"].encode("utf-8")).hexdigest())
-    contexts = [DocumentContext.of(row, settings.context_chars) for row in ordered]
+    contexts = [DocumentContext.of(row, settings.context_chars) for row in spread_over_splits(documents)]
     if settings.max_documents:
         contexts = contexts[: settings.max_documents]
     question_template, answer_template = load_prompt("qa_question"), load_prompt("qa_answer")

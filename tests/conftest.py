@@ -38,3 +38,18 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"../shared not found at {SHARED}")
     return SHARED
+
+
+TINY_TEXTS = [
+    "MODULE ObxHello0;\n\tIMPORT StdLog;\n\n\tPROCEDURE Do*;\n\tBEGIN\n\t\tStdLog.String(\"Hello\"); StdLog.Ln\n\tEND Do;\n\nEND ObxHello0.\n",
+    "Модуль TextModels описывает текстовые модели BlackBox. Привет, мир! Ёжик «в тумане».\n",
+    "DEFINITION TextModels;\n\tTYPE Model = POINTER TO ABSTRACT RECORD (Containers.Model) END;\nEND TextModels.\n",
+] * 20
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A tiny Qwen2 model and tokenizer, saved like a hub model (built in seconds)."""
+    from bbcopilot.tiny_model import build_tiny_model
+
+    return build_tiny_model(TINY_TEXTS, tmp_path_factory.mktemp("tiny-model"), vocab_size=600)

@@ -1,0 +1,1 @@
+"""Collectors for the corpus: the phpBB forum crawler (``scrapers.forum``) and Telegram."""

@@ -1,0 +1,69 @@
+from pathlib import Path
+
+import pytest
+
+from bbcopilot.config import PROJECT_ROOT, load_settings
+from bbcopilot.errors import ConfigError
+
+PROFILES = ["demo", "qwen2.5-coder-1.5b", "qwen2.5-coder-3b", "qwen2.5-coder-7b", "cotype-nano"]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_profile_loads(profile):
+    settings = load_settings(profile)
+    assert settings.profile == profile
+    assert settings.workspace.is_absolute()
+    assert settings.datasets.chunk_tokens == 512 and settings.datasets.chunk_overlap == 32
+
+
+def test_real_profiles_name_hub_models_and_differ_only_in_data():
+    models = {load_settings(p).model.base_model for p in PROFILES[1:]}
+    assert models == {
+        "Qwen/Qwen2.5-Coder-1.5B-Instruct", "Qwen/Qwen2.5-Coder-3B-Instruct",
+        "Qwen/Qwen2.5-Coder-7B-Instruct", "MTSAIR/Cotype-Nano",
+    }
+
+
+def test_relative_paths_are_relative_to_the_project():
+    settings = load_settings("demo")
+    assert settings.workspace == PROJECT_ROOT / "workspace"
+    assert settings.sources.blackbox_dir == (PROJECT_ROOT / "../shared/data/blackbox").resolve()
+
+
+def test_environment_overrides_the_profile_and_overrides_win(monkeypatch):
+    monkeypatch.setenv("BBCOPILOT_TRAIN__SFT_MAX_STEPS", "7")
+    assert load_settings("demo").train.sft_max_steps == 7
+    assert load_settings("demo", {"qa.max_new_tokens": 9}).qa.max_new_tokens == 9
+
+
+def test_unknown_key_names_file_and_key(tmp_path):
+    profile = tmp_path / "typo.yaml"
+    profile.write_text("train:\n  sft_epocs: 2\n")
+    with pytest.raises(ConfigError, match=r"typo\.yaml: train\.sft_epocs"):
+        load_settings(profile)
+
+
+def test_wrong_type_names_file_and_key(tmp_path):
+    profile = tmp_path / "bad.yaml"
+    profile.write_text("datasets:\n  chunk_tokens: lots\n")
+    with pytest.raises(ConfigError, match=r"bad\.yaml: datasets\.chunk_tokens"):
+        load_settings(profile)
+
+
+def test_missing_profile_and_broken_yaml_are_clear(tmp_path):
+    with pytest.raises(ConfigError, match="no-such-profile.yaml: cannot read profile"):
+        load_settings("no-such-profile")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("train: [unclosed\n")
+    with pytest.raises(ConfigError, match="broken.yaml: not valid YAML"):
+        load_settings(broken)
+
+
+def test_secrets_never_print(monkeypatch):
+    monkeypatch.setenv("BBCOPILOT_SOURCES__TELEGRAM_API_HASH", "0123456789abcdef-secret")
+    monkeypatch.setenv("BBCOPILOT_QA__API_KEY", "sk-very-secret")
+    settings = load_settings("demo")
+    assert settings.sources.telegram_api_hash.get_secret_value() == "0123456789abcdef-secret"
+    for shown in (repr(settings), str(settings.public_dict())):
+        assert "0123456789abcdef-secret" not in shown and "sk-very-secret" not in shown
+        assert "bbcopilot-demo-key" not in shown

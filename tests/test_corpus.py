@@ -1,0 +1,66 @@
+from bbcopilot.config import DatasetSettings
+from bbcopilot.corpus import (
+    DocumentRow, build_documents, detect_language, drop_reason, normalise_text, rows_from_telegram, split_of,
+)
+
+SETTINGS = DatasetSettings()
+
+
+def row(id: str, text: str, group: str | None = None, source: str = "blackbox") -> DocumentRow:
+    return DocumentRow(id=id, source=source, subsystem="Text", module="", kind="Docu", title="", group=group or id,
+                       licence="bsd-2-clause", text=text)
+
+
+def test_normalise_keeps_indentation_and_unifies_line_ends():
+    assert normalise_text("A\r\n\tB  \rC\u0065\u0301") == "A\n\tB\nC\u00e9\n"
+
+
+def test_drop_reasons():
+    assert drop_reason("  \n") == "empty"
+    assert drop_reason("\x00\x01\x02\x03" * 40) == "binary-looking"
+    assert drop_reason("MODULE M; END M.") is None
+
+
+def test_language_detection():
+    assert detect_language("Модуль TextModels описывает тексты. PROCEDURE Do;") == "ru"
+    assert detect_language("MODULE M; (* a comment *) END M.") == "en"
+
+
+def test_exact_and_near_duplicates_are_dropped_and_counted():
+    base = " ".join(f"word{i}" for i in range(300))
+    rows = [
+        row("a", base),
+        row("b", base.upper()),  # same text once normalised for comparison
+        row("c", base.replace("word150", "changed")),  # near duplicate
+        row("forum/1", "Completely different text about StdLog and TextMappers " * 5, source="forum"),
+    ]
+    kept, report = build_documents(rows, SETTINGS)
+    assert [r.id for r in kept] == ["a", "forum/1"]
+    assert report.dropped[("blackbox", "exact duplicate")] == 1
+    assert report.dropped[("blackbox", "near duplicate")] == 1
+
+
+def test_splits_are_deterministic_and_no_group_crosses_splits():
+    settings = DatasetSettings(validation_fraction=0.2, test_fraction=0.2)
+    rows = [row(f"doc{i}/{part}", f"text {i} {part} " + "x " * i, group=f"module:{i}") for i in range(60) for part in range(3)]
+    kept, report = build_documents(rows, settings)
+    by_group: dict[str, set[str]] = {}
+    for r in kept:
+        by_group.setdefault(r.group, set()).add(r.split)
+    assert all(len(splits) == 1 for splits in by_group.values())
+    assert {r.split for r in kept} == {"train", "validation", "test"}
+    assert split_of("module:7", settings) == split_of("module:7", settings)
+    assert sum(report.kept.values()) == len(kept)
+
+
+def test_telegram_reply_chains_become_threads():
+    messages = [
+        {"chat": "c", "message_id": 1, "reply_to": None, "text": "How do I print?", "author": "u1", "date": "1"},
+        {"chat": "c", "message_id": 2, "reply_to": 1, "text": "StdLog.String", "author": "u2", "date": "2"},
+        {"chat": "c", "message_id": 3, "reply_to": 2, "text": "thanks", "author": "u1", "date": "3"},
+        {"chat": "c", "message_id": 4, "reply_to": None, "text": "other topic", "author": "u3", "date": "4"},
+    ]
+    rows = rows_from_telegram(messages)
+    assert sorted(r.id for r in rows) == ["telegram/c/1", "telegram/c/4"]
+    thread = next(r for r in rows if r.id == "telegram/c/1")
+    assert thread.text.index("How do I print?") < thread.text.index("StdLog.String") < thread.text.index("thanks")

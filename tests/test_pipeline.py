@@ -1,0 +1,139 @@
+"""End to end: the pipeline flow through a real (ephemeral) Prefect, on real BlackBox documents.
+
+Three runs on one workspace: cold, again with nothing changed (every task
+cached), and after one source file changed (only what descends from it reruns).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from datasets import load_from_disk
+
+SUBSET = [
+    "Obx/Mod/Hello0.odc", "Obx/Docu/Hello0.odc", "Text/Mod/Models.odc", "Text/Docu/Models.odc",
+    "Std/Mod/Log.odc", "Std/Docu/Log.odc", "System/Mod/Files.odc", "Docu/Tut-1.odc", "Docu/Tut-2.odc",
+    "Dev/Mod/Compiler.odc", "Form/Mod/Models.odc", "Host/Mod/Files.odc", "Dev/Rsrc/Errors.odc",
+]
+STAGES = [
+    "converted", "datasets/documents", "models/tiny", "datasets/chunks", "datasets/dialogs", "datasets/qa",
+    "models/sft-chunks", "models/sft-qa", "models/dpo", "evaluations", "exports",
+]
+
+
+def _task_states(flow_state) -> dict[str, str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_state.state_details.flow_run_id])), limit=200
+        )
+    return {run.name: run.state.name for run in runs}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, blackbox_dir, shared_dir) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("pipeline")
+    source = root / "blackbox"
+    for relpath in SUBSET:
+        if (blackbox_dir / relpath).is_file():
+            (source / relpath).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(blackbox_dir / relpath, source / relpath)
+    return {"source": source, "workspace": root / "workspace", "telegram": shared_dir / "fixtures/telegram/result.json"}
+
+
+def _run(corpus: dict[str, Path]):
+    from flows.pipeline import pipeline
+
+    overrides = {
+        "workspace": str(corpus["workspace"]),
+        "sources.blackbox_dir": str(corpus["source"]),
+        "sources.telegram_exports": [str(corpus["telegram"])],
+        "datasets.validation_fraction": 0.25,
+        "datasets.test_fraction": 0.25,
+        "model.tiny_vocab_size": 1024,
+        "qa.max_documents": 6,
+        "qa.max_new_tokens": 16,
+        "train.sft_max_steps": 4,
+        "train.qa_max_steps": 3,
+        "train.dpo_steps": 2,
+        "train.eval_steps": 2,
+        "train.max_length": 512,
+        "eval.max_texts": 2,
+        "eval.max_length": 64,
+    }
+    state = pipeline(profile="demo", overrides=overrides, return_state=True)
+    return state, Path(state.result()), _task_states(state)
+
+
+@pytest.fixture(scope="module")
+def runs(corpus):
+    cold = _run(corpus)
+    again = _run(corpus)
+    changed_file = corpus["source"] / "Obx/Mod/Hello0.odc"
+    data = bytearray(changed_file.read_bytes())
+    at = data.index(b"Hello")  # a visible text byte: same structure, different text
+    data[at : at + 5] = b"Howdy"
+    changed_file.write_bytes(bytes(data))
+    touched = _run(corpus)
+    return {"cold": cold, "again": again, "touched": touched}
+
+
+def test_cold_run_reports_every_stage_with_a_figure(runs):
+    _, report, states = runs["cold"]
+    text = report.read_text(encoding="utf-8")
+    for stage in STAGES:
+        row = next(line for line in text.splitlines() if line.startswith(f"| {stage} |"))
+        figures = row.split("|")[3]
+        assert any(ch.isdigit() for ch in figures), row
+    assert "## Datasets" in text and "## Evaluation" in text
+    assert all(state == "Completed" for state in states.values()), states
+
+
+def test_datasets_load_with_cards(runs, corpus):
+    for name in ("documents", "chunks", "dialogs", "qa"):
+        stage = corpus["workspace"] / "datasets" / name
+        version = (stage / "LATEST").read_text().strip()
+        dataset = load_from_disk(str(stage / version))
+        assert set(dataset) == {"train", "validation", "test"}
+        card = (stage / version / "README.md").read_text(encoding="utf-8")
+        assert card.startswith("---\n") and f"version: {version}" in card and "license:" in card
+    dialogs = load_from_disk(str(corpus["workspace"] / "datasets/dialogs" / (corpus["workspace"] / "datasets/dialogs/LATEST").read_text().strip()))
+    assert sum(len(dialogs[s]) for s in dialogs) > 0, "the Telegram fixture's reply chains became dialogs"
+
+
+def test_rerun_with_nothing_changed_is_all_cached(runs):
+    _, report, states = runs["again"]
+    not_cached = {name: state for name, state in states.items() if state != "Cached" and not name.startswith(("list_source_files", "summarise", "publish"))}
+    assert not not_cached, not_cached
+    assert runs["again"][1] != runs["cold"][1] or report.exists()
+
+
+def test_changed_source_recomputes_only_its_descendants(runs):
+    _, _, states = runs["touched"]
+    converted = {n: s for n, s in states.items() if n.startswith("convert ")}
+    assert converted.pop("convert Obx/Mod/Hello0.odc") == "Completed"
+    assert set(converted.values()) == {"Cached"}, converted
+    by_task = {name.rsplit("-", 1)[0]: state for name, state in states.items()}
+    assert by_task["build_documents"] == "Completed"
+    assert by_task["build_chunks"] == "Completed"
+    assert by_task["build_dialogs"] == "Cached"  # community records did not change
+    assert by_task["import_telegram"] == "Cached"
+
+
+def test_exported_model_loads_like_a_hub_model_and_names_its_lineage(runs, corpus):
+    import json
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    exports = corpus["workspace"] / "exports"
+    final = exports / (exports / "LATEST").read_text().strip()
+    lineage = json.loads((final / "lineage.json").read_text())
+    stages = {entry["stage"] for entry in lineage["made_from"]}
+    assert {"datasets/documents", "datasets/chunks", "datasets/qa", "models/dpo"} <= stages
+    assert "bbcopilot-demo-key" not in (final / "lineage.json").read_text(), "secrets never reach artefacts"
+    AutoModelForCausalLM.from_pretrained(final)
+    assert AutoTokenizer.from_pretrained(final).chat_template

@@ -1,0 +1,107 @@
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bbcopilot.config import QASettings
+from bbcopilot.qa import EndpointGenerator, LocalGenerator, generate_pairs, load_prompt, prompts_fingerprint
+
+DOCUMENTS = [
+    {"id": f"Text/Mod/Models{i}.odc", "module": "TextModels", "subsystem": "Text", "kind": "Mod", "title": "",
+     "language": "en", "split": "train", "source": "blackbox", "text": "MODULE TextModels; END TextModels.\n"}
+    for i in range(3)
+]
+
+
+class RecordingGenerator:
+    """Records the prompts it is given and answers with fixed text: checks what reaches the model."""
+
+    def __init__(self):
+        self.conversations = []
+
+    def __call__(self, conversations, max_new_tokens, temperature):
+        self.conversations += conversations
+        return ["What does TextModels.Model do?" if "Write one question" in c[-1]["content"] else "An answer."
+                for c in conversations]
+
+
+def test_every_generation_prompt_names_module_subsystem_language_framework():
+    generator = RecordingGenerator()
+    pairs, skipped = generate_pairs(DOCUMENTS, generator, QASettings(questions_per_document=2))
+    assert len(pairs) == 6 and not skipped
+    grounded = [c for c in generator.conversations if c[0]["role"] == "system"]
+    assert grounded
+    for conversation in grounded:
+        prompt = conversation[-1]["content"]
+        for name in ("TextModels", "Text", "Component Pascal", "BlackBox"):
+            assert name in prompt
+    assert pairs[0]["question"] == "What does TextModels.Model do?"
+    assert pairs[0]["rejected"] == ""  # the ungrounded answer equalled the grounded one: no preference
+
+
+def test_prompt_templates_change_the_fingerprint(tmp_path, monkeypatch):
+    import bbcopilot.qa as qa
+
+    before = prompts_fingerprint()
+    for name in ("system", "qa_question", "qa_answer"):
+        (tmp_path / f"{name}.txt").write_text(load_prompt(name) + ("!" if name == "qa_answer" else ""))
+    monkeypatch.setattr(qa, "PROMPTS", tmp_path)
+    assert prompts_fingerprint() != before
+
+
+def test_local_generator_runs_the_real_model(tiny_model):
+    pairs, skipped = generate_pairs(DOCUMENTS[:2], LocalGenerator(str(tiny_model)), QASettings(questions_per_document=1, max_new_tokens=8))
+    assert len(pairs) + len(skipped) == 2
+    assert all(p["module"] == "TextModels" and p["answer"] for p in pairs)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served_model(tiny_model):
+    """The tiny model behind a real OpenAI-compatible server (`transformers serve`)."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "transformers"), "serve", str(tiny_model), "--host", "127.0.0.1",
+         "--port", str(port), "--device", "cpu"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if httpx.get(f"{url}/v1/models", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("transformers serve did not come up in 60 s")
+        yield f"{url}/v1"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_endpoint_generator_talks_to_a_real_openai_compatible_server(served_model, tiny_model):
+    generator = EndpointGenerator(served_model, str(tiny_model), api_key="not-needed")
+    [text] = generator([[{"role": "user", "content": "MODULE"}]], max_new_tokens=8, temperature=0.0)
+    assert isinstance(text, str)
+    pairs, skipped = generate_pairs(DOCUMENTS[:1], generator, QASettings(questions_per_document=1, max_new_tokens=8, temperature=0.0))
+    assert len(pairs) + len(skipped) == 1
+
+
+def test_a_limited_run_draws_from_every_split():
+    from bbcopilot.qa import spread_over_splits
+
+    rows = [{"id": f"d{i}", "split": split} for i, split in enumerate(["train"] * 8 + ["validation"] * 2 + ["test"] * 2)]
+    first = spread_over_splits(rows)[:4]
+    assert {"train", "validation", "test"} <= {r["split"] for r in spread_over_splits(rows)[:6]}
+    assert sum(r["split"] == "train" for r in first) >= 2
