@@ -52,7 +52,8 @@ def _prefect_defaults() -> None:
 
 
 def _fail(err: BBCopilotError) -> None:
-    console.print(f"[red]error:[/red] {err}", highlight=False)
+    # soft_wrap: one line per error, whatever the terminal width, so it can be grepped.
+    console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -65,6 +66,9 @@ def run(
     """Run the whole pipeline (or one of its flows) through Prefect and print the report's path."""
     try:
         settings, parsed = _settings(profile, overrides)
+        from bbcopilot.sources import source_roots
+
+        source_roots(settings)  # a missing ../shared is reported before Prefect starts
         _prefect_defaults()
         from flows.pipeline import pipeline
         from flows.refresh import refresh

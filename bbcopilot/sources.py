@@ -41,13 +41,19 @@ class ConvertOutcome:
     failure: str | None  # the reason it was skipped
 
 
-def list_source_files(settings: Settings) -> list[SourceFile]:
-    """Every document of the configured roots with its content hash (the cache key of its conversion)."""
+def source_roots(settings: Settings) -> list[tuple[Path, str]]:
+    """The configured document folders with their source name; a missing one is a clear error."""
     roots = [(settings.sources.blackbox_dir, "blackbox"), *((d, "text") for d in settings.sources.text_dirs)]
-    files = []
-    for root, source in roots:
+    for root, _ in roots:
         if not root.exists():
             raise InputError(str(root), "source folder not found (is ../shared beside the project?)")
+    return roots
+
+
+def list_source_files(settings: Settings) -> list[SourceFile]:
+    """Every document of the configured roots with its content hash (the cache key of its conversion)."""
+    files = []
+    for root, source in source_roots(settings):
         files += [SourceFile(str(p), str(root), source, sha256_file(p)) for p in convert.list_sources(root)]
     return files
 
