@@ -12,6 +12,7 @@ that is also a character boundary.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,18 +32,19 @@ class Window:
     token_end: int
 
 
-def windows(offsets: list[tuple[int, int]], size: int, overlap: int) -> list[Window]:
-    """Token windows of at most `size` tokens, `overlap` tokens shared with the next.
+def windows(count: int, span: Callable[[int], tuple[int, int]], size: int, overlap: int) -> list[Window]:
+    """Token windows of at most `size` of `count` tokens, `overlap` tokens shared with the next.
 
-    `offsets` are the tokens' character spans. A cut between tokens i-1 and i is
+    `span(i)` is token i's character span. A cut between tokens i-1 and i is
     allowed only where they do not share a character (i.e. not inside one).
+    Spans are asked for at candidate cuts only: materialising every token's
+    offsets would cost more than the windowing itself.
     """
     if size <= overlap:
         raise ValueError(f"chunk size {size} must exceed the overlap {overlap}")
-    count = len(offsets)
 
     def clean_cut(i: int) -> bool:
-        return i <= 0 or i >= count or offsets[i - 1][1] <= offsets[i][0]
+        return i <= 0 or i >= count or span(i - 1)[1] <= span(i)[0]
 
     found, start = [], 0
     while start < count:
@@ -71,10 +73,10 @@ def chunk_documents(rows: list[dict[str, Any]], tokenizer, size: int, overlap: i
         body_size = size - len(head)
         if body_size <= overlap:
             raise ValueError(f"{row['id']}: header of {len(head)} tokens leaves no room in a {size}-token chunk")
-        ids, offsets = encoding.ids, encoding.offsets
-        for number, window in enumerate(windows(offsets, body_size, overlap)):
-            char_start = offsets[window.token_start][0]
-            char_end = offsets[window.token_end - 1][1]
+        ids, span = encoding.ids, encoding.token_to_chars
+        for number, window in enumerate(windows(len(ids), span, body_size, overlap)):
+            char_start = span(window.token_start)[0]
+            char_end = span(window.token_end - 1)[1]
             chunks.append(
                 {
                     "id": f"{row['id']}#{number}",

@@ -199,6 +199,31 @@ def datasets(profile: Profile = "demo", overrides: Overrides = None) -> None:
 
 
 @app.command()
+def prune(
+    keep: Annotated[int, typer.Option(min=1, help="Versions to keep per stage, newest first (LATEST always stays).")] = 2,
+    profile: Profile = "demo",
+    overrides: Overrides = None,
+) -> None:
+    """Delete old versions of datasets, models, evaluations and exports from the workspace."""
+    from bbcopilot.datasets_build import CHUNKS, DIALOGS, DOCUMENTS
+    from bbcopilot.evaluate import EVALUATIONS
+    from bbcopilot.export import EXPORTS
+    from bbcopilot.qa import QA
+    from bbcopilot.tiny_model import TINY
+    from bbcopilot.train import DPO, SFT_CHUNKS, SFT_QA
+    from bbcopilot.workspace import Workspace
+
+    try:
+        settings, _ = _settings(profile, overrides)
+    except BBCopilotError as err:
+        _fail(err)
+    workspace = Workspace(settings.workspace)
+    for stage in (DOCUMENTS, CHUNKS, DIALOGS, QA, TINY, SFT_CHUNKS, SFT_QA, DPO, EVALUATIONS, EXPORTS):
+        for version in workspace.prune(stage, keep):
+            console.print(f"pruned {stage}/{version}", highlight=False)
+
+
+@app.command()
 def qa(profile: Profile = "demo", overrides: Overrides = None) -> None:
     """Generate QA pairs from the latest documents dataset with the configured generator."""
     try:

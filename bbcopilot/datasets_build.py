@@ -27,6 +27,23 @@ DOCUMENTS, CHUNKS, DIALOGS = "datasets/documents", "datasets/chunks", "datasets/
 
 
 @dataclass(frozen=True)
+class RecordShape:
+    required: set[str]
+    optional: set[str]
+
+    def fault(self, record: Any) -> str | None:
+        if not isinstance(record, dict):
+            return "not a JSON object"
+        if missing := sorted(self.required - record.keys()):
+            return f"missing field {', '.join(missing)}"
+        if unknown := sorted(record.keys() - self.required - self.optional):
+            return f"unknown field {', '.join(unknown)}"
+        if not isinstance(record["text"], str):
+            return "text is not a string"
+        return None
+
+
+@dataclass(frozen=True)
 class CommunityFiles:
     """JSON Lines files of forum posts and Telegram messages (paths as strings)."""
 
@@ -37,20 +54,39 @@ class CommunityFiles:
         return [(Path(p).name, sha256_file(Path(p))) for p in (*self.forum, *self.telegram)]
 
 
-def _read_records(files: tuple[str, ...], skipped: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    """Records of JSON Lines files; a line that is not a JSON object is skipped and named."""
+# The record shapes the scrapers write (scrapers/forum, scrapers/telegram): a
+# record missing a required field or carrying one we do not know is a record
+# from some other tool or version, and is skipped with the field named.
+FORUM_FIELDS = RecordShape(
+    required={"post_id", "topic_id", "text"},
+    optional={"forum_id", "topic_title", "forum_title", "subject", "author", "posted_at", "edited", "url"},
+)
+TELEGRAM_FIELDS = RecordShape(
+    required={"message_id", "chat", "text"},
+    optional={"date", "author", "reply_to", "forwarded_from", "edited"},
+)
+
+
+def read_records(files: tuple[str, ...], shape: RecordShape, skipped: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Records of JSON Lines files; a line that is not valid UTF-8 JSON of the right shape is skipped and named."""
     records = []
     for name in files:
-        with open(name, encoding="utf-8", errors="replace") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
+        with open(name, "rb") as handle:
+            for number, raw in enumerate(handle, 1):
+                if not raw.strip():
                     continue
+                where = f"{name}:{number}"
                 try:
-                    record = json.loads(line)
-                    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                        raise ValueError("not an object with a text")
+                    record = json.loads(raw.decode("utf-8"))
+                except UnicodeDecodeError as err:
+                    skipped.append((where, f"not UTF-8 (byte {err.start})"))
+                    continue
                 except ValueError as err:
-                    skipped.append((f"{name}:{number}", f"unreadable record ({err})"))
+                    skipped.append((where, f"not JSON ({err})"))
+                    continue
+                fault = shape.fault(record)
+                if fault:
+                    skipped.append((where, fault))
                     continue
                 records.append(record)
     return records
@@ -76,8 +112,8 @@ def build_documents(
     skipped: list[tuple[str, str]] = []
     documents = [json.loads(Path(p).read_text(encoding="utf-8")) for p in converted]
     rows = corpus.rows_from_converted(documents)
-    forum_posts = _read_records(community.forum, skipped)
-    telegram_messages = _read_records(community.telegram, skipped)
+    forum_posts = read_records(community.forum, FORUM_FIELDS, skipped)
+    telegram_messages = read_records(community.telegram, TELEGRAM_FIELDS, skipped)
     rows += corpus.rows_from_forum(forum_posts) + corpus.rows_from_telegram(telegram_messages)
     kept, report = corpus.build_documents(rows, settings)
     records = [asdict(row) for row in kept]
@@ -191,8 +227,8 @@ def dialogs_version(community: CommunityFiles, settings: DatasetSettings) -> str
 def build_dialogs(workspace: Workspace, community: CommunityFiles, settings: DatasetSettings) -> StageResult:
     version = dialogs_version(community, settings)
     skipped: list[tuple[str, str]] = []
-    rows = dialogs.dialogs_from_forum(_read_records(community.forum, skipped), settings)
-    rows += dialogs.dialogs_from_telegram(_read_records(community.telegram, skipped), settings)
+    rows = dialogs.dialogs_from_forum(read_records(community.forum, FORUM_FIELDS, skipped), settings)
+    rows += dialogs.dialogs_from_telegram(read_records(community.telegram, TELEGRAM_FIELDS, skipped), settings)
     path = save_version(
         workspace,
         DIALOGS,
