@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bbcopilot.corpus import FRAMEWORK, KIND_LABELS, LANGUAGE
+from bbcopilot.errors import ConfigError
 
 
 def context_header(row: dict[str, Any]) -> str:
@@ -72,7 +73,10 @@ def chunk_documents(rows: list[dict[str, Any]], tokenizer, size: int, overlap: i
         head = header_ids[header]
         body_size = size - len(head)
         if body_size <= overlap:
-            raise ValueError(f"{row['id']}: header of {len(head)} tokens leaves no room in a {size}-token chunk")
+            raise ConfigError(
+                f"datasets.chunk_tokens={size}: {row['id']}'s header of {len(head)} tokens leaves no room "
+                f"for {overlap} tokens of overlap"
+            )
         ids, span = encoding.ids, encoding.token_to_chars
         for number, window in enumerate(windows(len(ids), span, body_size, overlap)):
             char_start = span(window.token_start)[0]

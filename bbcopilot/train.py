@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bbcopilot.config import ModelSettings, TrainSettings
+from bbcopilot.errors import InputError
 from bbcopilot.qa import load_prompt, model_fingerprint
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import Workspace, atomic_dir, atomic_write_json, code_version, content_hash
@@ -101,6 +102,33 @@ def _figures(trainer, train_output) -> dict[str, Any]:
     return figures
 
 
+def _supervised(model_path: str, train, validation, output_dir: Path, settings: TrainSettings, model: ModelSettings, **config):
+    """LoRA SFT with early stopping on `validation` (when it has rows); returns trainer, tokenizer, output."""
+    from transformers import EarlyStoppingCallback
+    from trl import SFTConfig, SFTTrainer
+
+    network, tokenizer = _load(model_path, model)
+    early = bool(len(validation))
+    trainer = SFTTrainer(
+        model=network,
+        args=SFTConfig(
+            **_common_args(settings, model, output_dir),
+            **(_early_stopping_args(settings) if early else {}),
+            max_length=settings.max_length,
+            **config,
+        ),
+        train_dataset=train,
+        eval_dataset=validation if early else None,
+        processing_class=tokenizer,
+        peft_config=_lora(settings),
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=settings.early_stopping_patience)] if early else [],
+    )
+    if not len(trainer.train_dataset):
+        # TRL drops examples it cannot fit; torch's own message for that ("num_samples=0") names nothing.
+        raise InputError(str(output_dir), f"no training example fits train.max_length={settings.max_length}")
+    return trainer, tokenizer, trainer.train()
+
+
 # ---------------------------------------------------------------- continued pretraining on chunks
 
 
@@ -108,37 +136,22 @@ def train_on_chunks(
     workspace: Workspace, chunks: StageResult, base_model: str, settings: TrainSettings, model: ModelSettings
 ) -> StageResult:
     from datasets import load_from_disk
-    from transformers import EarlyStoppingCallback
-    from trl import SFTConfig, SFTTrainer
 
     version = training_version(SFT_CHUNKS, chunks.version, base_model, settings, model)
     final = workspace.version_dir(SFT_CHUNKS, version)
     data = load_from_disk(chunks.path)
     if not len(data["train"]) or not len(data["validation"]):
-        raise ValueError(f"{chunks.path}: chunk training needs train and validation rows")
+        raise InputError(chunks.path, "chunk training needs train and validation rows")
     columns = ["input_ids"]
     train = data["train"].select_columns(columns)
     validation = _limit(data["validation"], settings.max_eval_rows).select_columns(columns)
-    network, tokenizer = _load(base_model, model)
-    config = SFTConfig(
-        **_common_args(settings, model, workspace.root / "tmp" / SFT_CHUNKS / version),
-        **_early_stopping_args(settings),
+    trainer, tokenizer, output = _supervised(
+        base_model, train, validation, workspace.root / "tmp" / SFT_CHUNKS / version, settings, model,
         learning_rate=settings.sft_learning_rate,
         num_train_epochs=settings.sft_epochs,
         max_steps=settings.sft_max_steps,
-        max_length=settings.max_length,
         packing=False,  # chunks are already windows of the right length
     )
-    trainer = SFTTrainer(
-        model=network,
-        args=config,
-        train_dataset=train,
-        eval_dataset=validation,
-        processing_class=tokenizer,
-        peft_config=_lora(settings),
-        callbacks=[EarlyStoppingCallback(early_stopping_patience=settings.early_stopping_patience)],
-    )
-    output = trainer.train()
     figures = _figures(trainer, output) | {"stopped_early": trainer.state.global_step < trainer.state.max_steps}
     _save_merged(trainer, tokenizer, final, {"base_model": base_model, "chunks": chunks.version, "figures": figures})
     return StageResult(SFT_CHUNKS, version, str(final), figures)
@@ -163,8 +176,6 @@ def train_on_qa(
     workspace: Workspace, qa: StageResult, model_path: str, settings: TrainSettings, model: ModelSettings
 ) -> StageResult:
     from datasets import Dataset, load_from_disk
-    from transformers import EarlyStoppingCallback
-    from trl import SFTConfig, SFTTrainer
 
     version = training_version(SFT_QA, qa.version, model_path, settings, model)
     final = workspace.version_dir(SFT_QA, version)
@@ -172,28 +183,14 @@ def train_on_qa(
     train = Dataset.from_list(qa_conversations(data["train"].to_list()))
     validation = Dataset.from_list(qa_conversations(_limit(data["validation"], settings.max_eval_rows).to_list()))
     if not len(train):
-        raise ValueError(f"{qa.path}: no QA pairs in the train split")
-    network, tokenizer = _load(model_path, model)
-    early = _early_stopping_args(settings) if len(validation) else {}
-    config = SFTConfig(
-        **_common_args(settings, model, workspace.root / "tmp" / SFT_QA / version),
-        **early,
+        raise InputError(qa.path, "no QA pairs in the train split")
+    trainer, tokenizer, output = _supervised(
+        model_path, train, validation, workspace.root / "tmp" / SFT_QA / version, settings, model,
         learning_rate=settings.qa_learning_rate,
         num_train_epochs=settings.qa_epochs,
         max_steps=settings.qa_max_steps,
-        max_length=settings.max_length,
         completion_only_loss=True,  # learn the answers, not the questions
     )
-    trainer = SFTTrainer(
-        model=network,
-        args=config,
-        train_dataset=train,
-        eval_dataset=validation if len(validation) else None,
-        processing_class=tokenizer,
-        peft_config=_lora(settings),
-        callbacks=[EarlyStoppingCallback(early_stopping_patience=settings.early_stopping_patience)] if early else [],
-    )
-    output = trainer.train()
     figures = _figures(trainer, output) | {"qa_pairs": len(train)}
     _save_merged(trainer, tokenizer, final, {"base_model": model_path, "qa": qa.version, "figures": figures})
     return StageResult(SFT_QA, version, str(final), figures)
@@ -226,7 +223,7 @@ def align_with_dpo(
     final = workspace.version_dir(DPO, version)
     pairs = Dataset.from_list(preference_pairs(load_from_disk(qa.path)["train"].to_list()))
     if not len(pairs):
-        raise ValueError(f"{qa.path}: no preference pairs (every rejected answer is empty)")
+        raise InputError(qa.path, "no preference pairs (every rejected answer is empty)")
     network, tokenizer = _load(model_path, model)
     config = DPOConfig(
         **_common_args(settings, model, workspace.root / "tmp" / DPO / version),
