@@ -1,0 +1,73 @@
+"""The refresh flow against a real `prefect server` on 127.0.0.1, started by the CLI with PREFECT_API_URL set."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+BIN = Path(sys.executable).parent
+DOCUMENTS = ["Obx/Mod/Hello0.odc", "Obx/Docu/Hello0.odc", "Std/Mod/Log.odc", "Text/Mod/Models.odc"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory):
+    home = tmp_path_factory.mktemp("prefect-server-home")
+    port = _free_port()
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    server = subprocess.Popen(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        for _ in range(180):
+            try:
+                if httpx.get(f"{api}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        else:
+            pytest.fail("prefect server did not answer /api/health within 90 s")
+        yield api, env
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_refresh_runs_against_a_real_server_and_publishes_its_report(prefect_server, blackbox_dir, tmp_path):
+    api, env = prefect_server
+    source = tmp_path / "blackbox"
+    for relpath in DOCUMENTS:
+        (source / relpath).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(blackbox_dir / relpath, source / relpath)
+    result = subprocess.run(
+        [str(BIN / "bbcopilot"), "run", "--flow", "refresh", "--set", f"workspace={tmp_path / 'ws'}",
+         "--set", f"sources.blackbox_dir={source}", "--set", "sources.telegram_exports=[]",
+         "--set", "model.tiny_vocab_size=600"],
+        env={**env, "PREFECT_API_URL": api}, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = Path(result.stdout.strip().splitlines()[-1])
+    assert report.is_file() and "datasets/chunks" in report.read_text()
+
+    runs = httpx.post(f"{api}/flow_runs/filter", json={"limit": 10}).json()
+    assert [(r["name"] != "", r["state"]["type"]) for r in runs] == [(True, "COMPLETED")]
+    artifacts = httpx.post(f"{api}/artifacts/filter", json={"limit": 10}).json()
+    assert any(a["key"] == "bbcopilot-refresh-report" and "datasets/documents" in a["data"] for a in artifacts)
+    task_runs = httpx.post(f"{api}/task_runs/filter", json={"limit": 50}).json()
+    assert sum(t["name"].startswith("convert ") for t in task_runs) == len(DOCUMENTS)
