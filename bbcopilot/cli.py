@@ -47,8 +47,8 @@ def _settings(profile: str, overrides: list[str] | None):
 
 def _prefect_defaults() -> None:
     # Ephemeral Prefect by default; a real server when PREFECT_API_URL is set.
+    # Prefect's INFO log (a line per finished task) is the run's progress display.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
 def _fail(err: BBCopilotError) -> None:
