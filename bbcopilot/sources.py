@@ -4,8 +4,11 @@ Each source document is converted once per (content, path, rendering, reader
 code) into `converted/<key>/`: `document.json` when it converted, `failure.json`
 with the reason when it did not (a bad document is skipped and reported, and an
 unchanged bad document is not retried every night). Community records land in
-`sources/`: Telegram Desktop imports under the hash of the export file, the
-forum crawl in one incremental store that the spider appends to.
+`sources/`:
+- `telegram/<key>/`: a Telegram Desktop import, once per export file content;
+- `telegram-live/<chat>/`: a live Telethon export that every refresh extends;
+- `forum/<board>/`: a live board's incremental store that every crawl appends to,
+  or a saved board (a mirror) crawled whole once per content.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from pathlib import Path
 
 from bbcopilot import convert
 from bbcopilot.config import ConvertSettings, Settings, SourcesSettings
-from bbcopilot.errors import InputError
-from bbcopilot.workspace import Workspace, atomic_dir, atomic_write_json, code_version, content_hash, sha256_file
+from bbcopilot.errors import ConfigError, InputError
+from bbcopilot.workspace import (
+    Workspace, atomic_dir, atomic_write_json, code_version, content_hash, read_jsonl, sha256_file, write_jsonl,
+)
 
 CONVERTED = "converted"
 
@@ -44,9 +49,10 @@ class ConvertOutcome:
 def source_roots(settings: Settings) -> list[tuple[Path, str]]:
     """The configured document folders with their source name; a missing one is a clear error."""
     roots = [(settings.sources.blackbox_dir, "blackbox"), *((d, "text") for d in settings.sources.text_dirs)]
-    for root, _ in roots:
-        if not root.exists():
-            raise InputError(str(root), "source folder not found (is ../shared beside the project?)")
+    mirror = [settings.sources.forum_mirror_dir] if settings.sources.forum_mirror_dir else []
+    for folder in [root for root, _ in roots] + mirror:
+        if not folder.exists():
+            raise InputError(str(folder), "source folder not found (is ../shared beside the project?)")
     return roots
 
 
@@ -103,17 +109,110 @@ def import_telegram_export(workspace: Workspace, export: Path, pseudonym_key: st
     return str(final / "messages.jsonl"), [(str(export), f"{k}: {v}") for k, v in summary.get("skipped", {}).items()]
 
 
-def crawl_forum_into(workspace: Workspace, start_url: str, settings: SourcesSettings) -> tuple[str, list[tuple[str, str]]]:
-    """Crawl a phpBB board incrementally into `sources/forum/<board>/posts.jsonl`; (path, errors)."""
-    from scrapers.forum.crawl import crawl_forum
+FORUM_SOURCES = "sources/forum"
+TELEGRAM_LIVE = "sources/telegram-live"
 
-    board = workspace.root / "sources" / "forum" / content_hash(start_url)
-    summary = crawl_forum(
-        start_url,
-        board,
-        settings.pseudonym_key.get_secret_value(),
-        max_pages=settings.forum_max_pages,
-        incremental=True,
-        jobdir=board / "jobdir",
+
+def forum_code_version() -> str:
+    """Hash of the crawler's source files: a changed parser recrawls a saved board."""
+    package = Path(__file__).resolve().parent.parent / "scrapers" / "forum"
+    return content_hash([(p.relative_to(package).as_posix(), sha256_file(p)) for p in sorted(package.rglob("*.py"))])
+
+
+def forum_board(workspace: Workspace, start_url: str) -> Path:
+    """The incremental store of a live board."""
+    return workspace.root / FORUM_SOURCES / content_hash(start_url)
+
+
+def forum_mirror_board(workspace: Workspace, mirror: Path, pseudonym_key: str) -> Path:
+    """The posts of a saved board: a version per (its pages, the pseudonym key, the crawler code)."""
+    from scrapers.forum.mirror import mirror_fingerprint
+
+    return workspace.version_dir(FORUM_SOURCES, content_hash(mirror_fingerprint(mirror), pseudonym_key, forum_code_version()))
+
+
+def crawl_forum_into(
+    workspace: Workspace, start_url: str, settings: SourcesSettings, *, mirror: Path | None = None
+) -> tuple[str, list[tuple[str, str]]]:
+    """Crawl a phpBB board into `sources/forum/<board>/posts.jsonl`; (path, errors).
+
+    A live board is one incremental store per start URL that every crawl appends to.
+    With `mirror` (the saved folder that `start_url` serves, see scrapers.forum.mirror)
+    the board is a version like any artefact: crawled whole, once per content, without
+    politeness delays, and renamed into place when complete.
+    """
+    from scrapers.forum.crawl import crawl_forum
+    from scrapers.forum.mirror import CRAWL_SETTINGS
+
+    key = settings.pseudonym_key.get_secret_value()
+    if mirror is None:
+        board = forum_board(workspace, start_url)
+        summary = crawl_forum(start_url, board, key, max_pages=settings.forum_max_pages, incremental=True, jobdir=board / "jobdir")
+        return str(summary.output), _crawl_skipped(start_url, board)
+    final = forum_mirror_board(workspace, mirror, key)
+    if not final.is_dir():
+        with atomic_dir(final) as building:
+            crawl_forum(start_url, building, key, incremental=False, extra_settings=CRAWL_SETTINGS)
+            _stable_mirror_posts(building / "posts.jsonl", start_url, mirror)
+    return str(final / "posts.jsonl"), _crawl_skipped(str(mirror), final)
+
+
+def _stable_mirror_posts(posts: Path, served_at: str, mirror: Path) -> None:
+    """Order posts by id and name the mirror instead of its random local port.
+
+    The same saved board then gives the same file, hence the same dataset
+    versions, on every machine and in every run.
+    """
+    records = sorted(read_jsonl(posts), key=lambda r: r["post_id"]) if posts.is_file() else []
+    base = served_at.rstrip("/")
+    for record in records:
+        if isinstance(record.get("url"), str) and record["url"].startswith(base):
+            record["url"] = f"mirror://{mirror.name}" + record["url"][len(base):]
+    write_jsonl(posts, records)
+
+
+def _crawl_skipped(source: str, board: Path) -> list[tuple[str, str]]:
+    """The last crawl's failed pages and dropped posts, counted by reason (from its Scrapy stats)."""
+    from scrapers.forum.crawl import STATS_FILE
+
+    stats = json.loads((board / STATS_FILE).read_text(encoding="utf-8"))
+    kinds = {"forum/errors/": "pages", "spider_exceptions/": "pages", "forum/dropped/": "posts"}
+    return [
+        (source, f"{kind} {name.removeprefix(prefix)}: {count}")
+        for name, count in sorted(stats.items())
+        for prefix, kind in kinds.items()
+        if name.startswith(prefix) and count and name != "forum/dropped/already_stored"  # stored by an earlier crawl
+    ]
+
+
+def telegram_live_dir(workspace: Workspace, chat: str, pseudonym_key: str) -> Path:
+    # One incremental store per chat; a new pseudonym key starts a new one (its pseudonyms differ).
+    return workspace.root / TELEGRAM_LIVE / content_hash(chat, pseudonym_key)
+
+
+def export_telegram_chat(chat: str, out: Path, settings: SourcesSettings):
+    """Export a chat live with Telethon into `out/messages.jsonl`, from the last stored message on."""
+    import asyncio
+
+    from scrapers.telegram import export_chat, make_client
+
+    if not (settings.telegram_api_id and settings.telegram_api_hash and settings.telegram_session):
+        raise ConfigError("sources.telegram_chats: needs telegram_api_id, telegram_api_hash and telegram_session")
+    client = make_client(
+        settings.telegram_api_id, settings.telegram_api_hash.get_secret_value(), settings.telegram_session.get_secret_value()
     )
-    return str(summary.output), [(start_url, f"{summary.errors} pages failed")] if summary.errors else []
+
+    async def export():
+        async with client:
+            return await export_chat(client, chat, out, settings.pseudonym_key.get_secret_value())
+
+    summary = asyncio.run(export())
+    summary.output.touch()  # a chat with nothing to keep yet is an empty file, not a missing one
+    return summary
+
+
+def export_telegram_into(workspace: Workspace, chat: str, settings: SourcesSettings) -> tuple[str, list[tuple[str, str]]]:
+    """Export a chat into `sources/telegram-live/<chat>/messages.jsonl`; (path, skipped records)."""
+    out = telegram_live_dir(workspace, chat, settings.pseudonym_key.get_secret_value())
+    summary = export_telegram_chat(chat, out, settings)
+    return str(summary.output), [(chat, f"{k}: {v}") for k, v in summary.skipped.items() if k != "already_stored"]

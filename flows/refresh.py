@@ -11,8 +11,10 @@ from bbcopilot.config import Settings, load_settings
 from bbcopilot.datasets_build import CommunityFiles
 from bbcopilot.report import StageResult
 from tasks.datasets import build_chunks, build_dialogs, build_documents, build_tiny_model
-from tasks.reporting import publish_report, run_stage, summarise_conversion
-from tasks.sources import convert_document, crawl_forum, import_telegram, list_source_files
+from tasks.reporting import publish_report, run_stage, summarise_community, summarise_conversion
+from tasks.sources import (
+    convert_document, crawl_forum, crawl_forum_mirror, export_telegram, import_telegram, list_source_files,
+)
 
 
 def refresh_stages(settings: Settings) -> list[StageResult]:
@@ -25,12 +27,14 @@ def refresh_stages(settings: Settings) -> list[StageResult]:
     conversion = summarise_conversion(settings, outcomes, time.perf_counter() - started, cached)
 
     forum = [crawl_forum(settings, settings.sources.forum_start_url)] if settings.sources.forum_start_url else []
+    forum += [crawl_forum_mirror(settings, str(settings.sources.forum_mirror_dir))] if settings.sources.forum_mirror_dir else []
     telegram = [import_telegram(settings, str(export)) for export in settings.sources.telegram_exports]
+    telegram += [export_telegram(settings, chat) for chat in settings.sources.telegram_chats]
     community = CommunityFiles(forum=tuple(p for p, _ in forum), telegram=tuple(p for p, _ in telegram))
-    conversion.skipped += [item for _, skipped in forum + telegram for item in skipped]
+    skipped = [item for _, items in forum + telegram for item in items]
 
     documents = run_stage(build_documents, settings, [o.document for o in outcomes if o.document], community)
-    results = [conversion, documents]
+    results = [conversion, summarise_community(settings, community, skipped), documents]
     model = settings.model.base_model
     if settings.model.build_tiny:
         tiny = run_stage(build_tiny_model, settings, documents)

@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 
 from bbcopilot import datasets_build, sources
 from bbcopilot.config import Settings
+from bbcopilot.evaluate import PLOTS
 from bbcopilot.report import StageResult, render_report, write_report
 from bbcopilot.workspace import Workspace, content_hash
 
@@ -42,6 +43,20 @@ def summarise_conversion(settings: Settings, outcomes: list[sources.ConvertOutco
 
 
 @task(cache_policy=NO_CACHE)
+def summarise_community(settings: Settings, community: datasets_build.CommunityFiles, skipped: list[tuple[str, str]]) -> StageResult:
+    def records(files: tuple[str, ...]) -> int:
+        return sum(1 for name in files for line in open(name, "rb") if line.strip())
+
+    return StageResult(
+        stage="sources",
+        version=content_hash(community.fingerprint()),
+        path=str(Workspace(settings.workspace).root / "sources"),
+        figures={"forum_posts": records(community.forum), "telegram_messages": records(community.telegram)},
+        skipped=skipped,
+    )
+
+
+@task(cache_policy=NO_CACHE)
 def publish_report(settings: Settings, title: str, results: list[StageResult]) -> str:
     """Render the report, write it to the workspace and publish it as a Prefect artifact."""
     tables: dict[str, str] = {}
@@ -51,7 +66,12 @@ def publish_report(settings: Settings, title: str, results: list[StageResult]) -
     for result in results:
         evaluation = Path(result.path) / "report.md"
         if result.stage == "evaluations" and evaluation.is_file():
-            tables["Evaluation"] = evaluation.read_text(encoding="utf-8")
+            # Its plots are linked by bare name: point them at the evaluation folder from reports/.
+            folder = Path("..") / Path(result.path).relative_to(settings.workspace)
+            text = evaluation.read_text(encoding="utf-8")
+            for plot in PLOTS:
+                text = text.replace(f"]({plot})", f"]({(folder / plot).as_posix()})")
+            tables["Evaluation"] = text
     markdown = render_report(title, results, settings.public_dict(), tables)
     path = write_report(settings.workspace, markdown, title.split()[0].lower())
     create_markdown_artifact(markdown=markdown, key=f"bbcopilot-{title.split()[0].lower()}-report", description=title)

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from prefect import task
-from prefect.cache_policies import INPUTS, NO_CACHE
+from prefect.cache_policies import INPUTS, NO_CACHE, CacheKeyFnPolicy
 from prefect.tasks import exponential_backoff
 
 from bbcopilot import sources
@@ -46,13 +46,51 @@ def import_telegram(settings: Settings, export: str) -> tuple[str, list[tuple[st
     )
 
 
+def _live_cache(locate) -> dict:
+    """Options of a task that reads a live source into a growing store: served from cache for
+    12 hours (rerunning sooner would only re-ask the server), never once the store is gone."""
+    present = CacheKeyFnPolicy(cache_key_fn=lambda ctx, inputs: str(Path(locate(**inputs)).is_file()))
+    return {"cache_policy": INPUTS + present, "cache_expiration": timedelta(hours=12)}
+
+
+_NETWORK_RETRIES = {"retries": 3, "retry_delay_seconds": exponential_backoff(backoff_factor=10), "retry_jitter_factor": 0.5}
+
+
 @task(
-    # A crawl is polite and incremental; rerunning it within hours would only re-ask the server.
-    cache_policy=INPUTS,
-    cache_expiration=timedelta(hours=12),
-    retries=3,
-    retry_delay_seconds=exponential_backoff(backoff_factor=10),
-    retry_jitter_factor=0.5,
+    **_live_cache(
+        lambda settings, start_url: sources.forum_board(Workspace(settings.workspace), start_url) / "posts.jsonl"
+    ),
+    **_NETWORK_RETRIES,
 )
 def crawl_forum(settings: Settings, start_url: str) -> tuple[str, list[tuple[str, str]]]:
     return sources.crawl_forum_into(Workspace(settings.workspace), start_url, settings.sources)
+
+
+@task(
+    **artefact_cache(
+        lambda settings, mirror_dir: sources.forum_mirror_board(
+            Workspace(settings.workspace), Path(mirror_dir), settings.sources.pseudonym_key.get_secret_value()
+        )
+    ),
+    task_run_name="crawl forum mirror",
+)
+def crawl_forum_mirror(settings: Settings, mirror_dir: str) -> tuple[str, list[tuple[str, str]]]:
+    # A saved board is a local folder: serve it, crawl it like the live board, once per content.
+    from scrapers.forum.mirror import serve_mirror
+
+    with serve_mirror(Path(mirror_dir)) as start_url:
+        return sources.crawl_forum_into(Workspace(settings.workspace), start_url, settings.sources, mirror=Path(mirror_dir))
+
+
+@task(
+    **_live_cache(
+        lambda settings, chat: sources.telegram_live_dir(
+            Workspace(settings.workspace), chat, settings.sources.pseudonym_key.get_secret_value()
+        ) / "messages.jsonl"
+    ),
+    **_NETWORK_RETRIES,
+    task_run_name="export telegram {chat}",
+)
+def export_telegram(settings: Settings, chat: str) -> tuple[str, list[tuple[str, str]]]:
+    # Incremental: a retry or the next night resumes after the last stored message.
+    return sources.export_telegram_into(Workspace(settings.workspace), chat, settings.sources)
