@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bbcopilot.errors import ConfigError
@@ -35,6 +35,11 @@ class SourcesSettings(Section):
         default_factory=list, description="Further folders of .txt/.odc documents to convert."
     )
     forum_start_url: str | None = Field(None, description="phpBB board to crawl; none = no crawl.")
+    forum_mirror_dir: Path | None = Field(
+        None,
+        description="A saved board to crawl offline through a local mirror server; for demos and development "
+        "(pages named as phpBB's URLs: index.html, viewforum_f=2_start=0.html, viewtopic_t=12_start=0.html, ...).",
+    )
     forum_max_pages: int = Field(0, description="Stop the crawl after this many pages (0 = no limit).")
     telegram_exports: list[Path] = Field(
         default_factory=list, description="Telegram Desktop result.json files to import."
@@ -49,6 +54,21 @@ class SourcesSettings(Section):
         SecretStr("bbcopilot-demo-key"),
         description="Key of the keyed hash that turns author names into stable pseudonyms (secret).",
     )
+
+    @model_validator(mode="after")
+    def _sources_agree(self) -> "SourcesSettings":
+        # A ConfigError, not a ValueError: pydantic would echo the section's input, secrets included.
+        if self.forum_start_url and self.forum_mirror_dir:
+            raise ConfigError(
+                "sources: set forum_start_url (a live board) or forum_mirror_dir (a saved one), not both "
+                "(unset one: --set sources.forum_mirror_dir=null)"
+            )
+        if self.telegram_chats and not (self.telegram_api_id and self.telegram_api_hash and self.telegram_session):
+            raise ConfigError(
+                "sources.telegram_chats: needs telegram_api_id, telegram_api_hash and telegram_session "
+                "(set them through the environment: BBCOPILOT_SOURCES__TELEGRAM_API_HASH=...)"
+            )
+        return self
 
 
 class ConvertSettings(Section):
@@ -122,6 +142,21 @@ class TrainSettings(Section):
 class EvalSettings(Section):
     max_texts: int = Field(0, ge=0, description="Held-out texts to score (0 = all).")
     max_length: int = Field(512, ge=32, description="Tokens per scored window.")
+    max_prompts: int = Field(0, ge=0, description="Coding prompts of bbcopilot/data/eval_prompts.jsonl to answer (0 = all).")
+    max_qa: int = Field(
+        50, ge=0, description="QA questions per group (training-split and held-out documents) to answer (0 = all)."
+    )
+    max_new_tokens: int = Field(512, ge=8, description="Tokens per generated answer.")
+    temperatures: list[float] = Field(
+        [0.2, 0.6, 1.0], min_length=1, description="Sampling temperatures; every generation metric is measured at each."
+    )
+    batch_size: int = Field(8, ge=1, description="Conversations per generation batch.")
+    seed: int = Field(0, description="Sampling seed, set before each model's run at each temperature.")
+    judge_endpoint: str | None = Field(
+        None, description="OpenAI-compatible base URL of a judge model that grades QA answers; none = no judge."
+    )
+    judge_model: str = Field("default", description="Model name sent to the judge endpoint.")
+    judge_api_key: SecretStr = Field(SecretStr("none"), description="API key of the judge endpoint (secret).")
 
 
 class Settings(BaseSettings):
@@ -184,8 +219,24 @@ def load_settings(profile: str | Path = "demo", overrides: dict[str, Any] | None
     except ValidationError as err:
         first = err.errors()[0]
         key = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(f"{path}: {key}: {first['msg']} (got {first.get('input')!r})") from None
+        shown = "" if _is_secret(first["loc"]) else f" (got {first.get('input')!r})"
+        raise ConfigError(f"{path}: {key}: {first['msg']}{shown}") from None
     return _anchor_paths(settings)
+
+
+def _is_secret(loc: tuple) -> bool:
+    """Whether a validation error's location is a secret field (or a whole section holding one):
+    its input must not be echoed into an error message."""
+    model: Any = Settings
+    for part in loc:
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            break
+        model = field.annotation
+    text = repr(model)
+    return "SecretStr" in text or (isinstance(model, type) and any(
+        "SecretStr" in repr(f.annotation) for f in getattr(model, "model_fields", {}).values()
+    ))
 
 
 def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
@@ -213,6 +264,7 @@ def _anchor_paths(settings: Settings) -> Settings:
                     "blackbox_dir": _anchor(sources.blackbox_dir),
                     "text_dirs": [_anchor(p) for p in sources.text_dirs],
                     "telegram_exports": [_anchor(p) for p in sources.telegram_exports],
+                    "forum_mirror_dir": _anchor(sources.forum_mirror_dir) if sources.forum_mirror_dir else None,
                 }
             ),
         }

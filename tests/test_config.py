@@ -67,3 +67,11 @@ def test_secrets_never_print(monkeypatch):
     for shown in (repr(settings), str(settings.public_dict())):
         assert "0123456789abcdef-secret" not in shown and "sk-very-secret" not in shown
         assert "bbcopilot-demo-key" not in shown
+
+
+def test_an_invalid_secret_is_not_echoed(tmp_path):
+    profile = tmp_path / "secret.yaml"
+    profile.write_text("qa:\n  api_key: [sk-leaked-value]\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(profile)
+    assert "qa.api_key" in str(caught.value) and "sk-leaked-value" not in str(caught.value)
