@@ -153,29 +153,11 @@ def telegram_export(
     profile: Profile = "demo",
 ) -> None:
     """Export a chat live with Telethon, from the last stored message on (needs the secrets)."""
-    import asyncio
-
-    from scrapers.telegram import export_chat, make_client
+    from bbcopilot.sources import export_telegram_chat
 
     try:
         settings, _ = _settings(profile, None)
-        sources = settings.sources
-        if not (sources.telegram_api_id and sources.telegram_api_hash and sources.telegram_session):
-            raise BBCopilotError(
-                "sources.telegram_api_id, telegram_api_hash and telegram_session must be set "
-                "(BBCOPILOT_SOURCES__TELEGRAM_API_HASH=... in the environment)"
-            )
-        client = make_client(
-            sources.telegram_api_id,
-            sources.telegram_api_hash.get_secret_value(),
-            sources.telegram_session.get_secret_value(),
-        )
-
-        async def export() -> object:
-            async with client:
-                return await export_chat(client, chat, out, sources.pseudonym_key.get_secret_value())
-
-        summary = asyncio.run(export())
+        summary = export_telegram_chat(chat, out, settings.sources)
     except BBCopilotError as err:
         _fail(err)
     console.print(str(summary), highlight=False)
@@ -259,7 +241,7 @@ def evaluate(
         from flows.train import base_model_of, latest
 
         result = evaluate_models(
-            Workspace(settings.workspace), latest(settings, "datasets/documents"),
+            Workspace(settings.workspace), latest(settings, "datasets/documents"), latest(settings, "datasets/qa"),
             baseline or base_model_of(settings), model, settings.eval,
         )
     except BBCopilotError as err:

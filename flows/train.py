@@ -45,7 +45,7 @@ def train_stages(settings: Settings, datasets: list[StageResult]) -> list[StageR
     if settings.train.dpo_steps:
         model = run_stage(align_with_dpo, settings, qa, model.path)
         results.append(model)
-    results.append(run_stage(evaluate_models, settings, documents, base, model.path))
+    results.append(run_stage(evaluate_models, settings, documents, qa, base, model.path))
     results.append(run_stage(export_model, settings, model, [*datasets, *results]))
     return results
 

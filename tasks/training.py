@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.tasks import exponential_backoff
 
 from bbcopilot import evaluate, export, qa, train
@@ -50,13 +54,26 @@ def align_with_dpo(settings: Settings, data: StageResult, model_path: str) -> St
 
 @task(
     **artefact_cache(
-        lambda settings, documents, base_model, tuned_model: evaluate.evaluation_dir(
-            Workspace(settings.workspace), documents, base_model, tuned_model, settings.eval
+        lambda settings, documents, qa_pairs, base_model, tuned_model: evaluate.evaluation_dir(
+            Workspace(settings.workspace), documents, qa_pairs, base_model, tuned_model, settings.eval
         )
     )
 )
-def evaluate_models(settings: Settings, documents: StageResult, base_model: str, tuned_model: str) -> StageResult:
-    return evaluate.evaluate_models(Workspace(settings.workspace), documents, base_model, tuned_model, settings.eval)
+def evaluate_models(
+    settings: Settings, documents: StageResult, qa_pairs: StageResult, base_model: str, tuned_model: str
+) -> StageResult:
+    result = evaluate.evaluate_models(Workspace(settings.workspace), documents, qa_pairs, base_model, tuned_model, settings.eval)
+    # The report and every figure as artifacts. Image artifacts need a URL the UI can fetch, which local
+    # PNGs are not: the plots stay in the evaluation folder, named in the report.
+    folder = Path(result.path)
+    create_markdown_artifact(
+        markdown=(folder / "report.md").read_text(encoding="utf-8"),
+        key="bbcopilot-evaluation-report",
+        description=f"Evaluation {result.version}: base vs tuned ({folder})",
+    )
+    figures = evaluate.figure_rows(json.loads((folder / "metrics.json").read_text(encoding="utf-8")))
+    create_table_artifact(table=figures, key="bbcopilot-evaluation-figures", description=f"Evaluation {result.version}: every figure")
+    return result
 
 
 @task(**artefact_cache(lambda settings, model, lineage: export.export_dir(Workspace(settings.workspace), model, lineage)))

@@ -1,0 +1,138 @@
+"""Scoring one generated answer: plain-Python metrics, no model needed.
+
+QA answers are scored against the reference answer with two overlap measures
+computed on the same tokens (lower-cased `\\w+` runs, so Cyrillic and Latin
+words both count and punctuation does not):
+
+- token F1 (SQuAD-style): the harmonic mean of precision and recall of the
+  bag of tokens shared by answer and reference;
+- ROUGE-L F1: the same harmonic mean over the longest common subsequence,
+  which rewards the reference's word order.
+
+Code answers to the evaluation prompts are judged on the code they contain
+(`extract_code`): syntax-valid (the Component Pascal checker finds nothing),
+API hallucination (an imported module or `M.x` the BlackBox API index does not
+know) and Delphi confusion (any Pascal/Delphi habit the checker's pre-scan flags).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from bbcopilot.api_index import ApiIndex, check_api
+from bbcopilot.cpcheck import check_source
+from bbcopilot.cpcheck.delphi import habits, soft_hints
+from bbcopilot.cpcheck.lexer import scan
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+def _f1(overlap: int, predicted: int, reference: int) -> float:
+    if predicted == 0 and reference == 0:
+        return 1.0
+    if overlap == 0:
+        return 0.0
+    precision, recall = overlap / predicted, overlap / reference
+    return 2 * precision * recall / (precision + recall)
+
+
+def token_f1(prediction: str, reference: str) -> float:
+    """Bag-of-tokens F1 of an answer against its reference (1.0 when both have no tokens)."""
+    pred, ref = tokens(prediction), tokens(reference)
+    overlap = sum((Counter(pred) & Counter(ref)).values())
+    return _f1(overlap, len(pred), len(ref))
+
+
+def _lcs(a: list[str], b: list[str]) -> int:
+    previous = [0] * (len(b) + 1)
+    for x in a:
+        current = [0]
+        for j, y in enumerate(b):
+            current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
+        previous = current
+    return previous[-1]
+
+
+def rouge_l(prediction: str, reference: str) -> float:
+    """ROUGE-L F1: longest common token subsequence (1.0 when both have no tokens)."""
+    pred, ref = tokens(prediction), tokens(reference)
+    return _f1(_lcs(pred, ref), len(pred), len(ref))
+
+
+# ---------------------------------------------------------------- code answers
+
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.M | re.S)
+_MODULE = re.compile(r"\bMODULE\s+(\w+)\s*;.*?\bEND\s+\1\s*\.", re.S)
+# A Pascal/Delphi program or unit written instead of a module is code too (and the habit to catch).
+_PASCAL = re.compile(r"^[ \t]*(?:program|unit)\s+\w+\s*;.*?\bend\s*\.", re.S | re.M | re.I)
+_MODULE_HEADER = re.compile(r"^\s*(?:\(\*.*?\*\)\s*)*MODULE\b", re.S)
+FRAGMENT_MODULE = "EvalFragment"
+
+
+def extract_code(answer: str) -> str:
+    """The code of an answer: its fenced blocks, else the text from `MODULE M;` to `END M.`; '' when none.
+
+    An unfenced Pascal `program P; ... end.` or `unit U; ... end.` is taken too: it is code, and
+    exactly the confusion the Delphi metric is there to count.
+
+    Several fenced blocks are joined by a blank line (a module and its usage notes stay
+    together); an unterminated fence (the answer ran out of tokens) counts up to the end.
+    """
+    blocks = [m.group(2).strip("\n") for m in _FENCE.finditer(answer)]
+    if not blocks:
+        opened = re.search(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n", answer, re.M)
+        if opened:
+            blocks = [answer[opened.end() :].strip("\n")]
+    if blocks:
+        return "\n\n".join(b for b in blocks if b.strip())
+    module = _MODULE.search(answer) or _PASCAL.search(answer)
+    return module.group(0) if module else ""
+
+
+def as_module(code: str) -> str:
+    """The code as a compilable unit: a fragment (procedures, declarations) is wrapped in a module."""
+    if _MODULE_HEADER.match(code):
+        return code
+    return f"MODULE {FRAGMENT_MODULE};\n{code}\nEND {FRAGMENT_MODULE}.\n"
+
+
+@dataclass
+class CodeVerdict:
+    """What the checkers say about one answer's code."""
+
+    has_code: bool
+    syntax_valid: bool
+    hallucinations: list[str] = field(default_factory=list)  # check_api messages
+    delphi: list[str] = field(default_factory=list)  # habit messages
+
+    @property
+    def hallucinated(self) -> bool:
+        return bool(self.hallucinations)
+
+    @property
+    def delphi_confused(self) -> bool:
+        return bool(self.delphi)
+
+
+def judge_code(answer: str, index: ApiIndex) -> CodeVerdict:
+    """Check an answer's code; an answer with no code is not syntax-valid (and has nothing else to flag)."""
+    code = extract_code(answer)
+    if not code.strip():
+        return CodeVerdict(has_code=False, syntax_valid=False)
+    unit = as_module(code)
+    valid = not check_source(unit, "answer.cp")
+    # The checker's pre-scan for Pascal/Delphi habits, plus the hints it adds only when the parse fails.
+    scanned = scan(unit).tokens
+    delphi = [msg for _, msg in habits(scanned)] + ([] if valid else [msg for _, msg in soft_hints(scanned)])
+    return CodeVerdict(
+        has_code=True,
+        syntax_valid=valid,
+        hallucinations=[d.message for d in check_api(unit, index, "answer.cp")],
+        delphi=delphi,
+    )
