@@ -12,15 +12,20 @@ imported module (or alias) known to the index and `x` one of its exports.
 from __future__ import annotations
 
 import difflib
+import json
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from lark import Token, Tree
 from lark.exceptions import LarkError
 
 from bbcopilot.cpcheck.checker import parse_tokens
 from bbcopilot.cpcheck.lexer import Diagnostic, Positions, scan
+from bbcopilot.report import StageResult
+from bbcopilot.workspace import Workspace, atomic_dir, atomic_write_json, code_version, content_hash
 
 # The compiler's pseudo-modules. SYSTEM's names are those of the language report (platform-specific
 # appendix) as used by BlackBox; COM (and Direct-To-COM interface modules) is not indexed.
@@ -458,3 +463,39 @@ def _suggest(name: str, exports: set[str]) -> str:
         return f"; did you mean '{guess}'?"
     close = difflib.get_close_matches(name, sorted(exports), n=3, cutoff=0.6)
     return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+# ---------------------------------------------------------------- the stage
+
+API_INDEX = "api-index"
+API_KINDS = ("Mod", "Docu")  # documents the index is built from: module sources and their documentation
+
+
+def index_dir(workspace: Workspace, documents: StageResult) -> Path:
+    import bbcopilot.cpcheck.checker as checker_module
+    import bbcopilot.cpcheck.lexer as lexer_module
+
+    code = code_version(sys.modules[__name__], checker_module, lexer_module)
+    return workspace.version_dir(API_INDEX, content_hash(documents.version, code))
+
+
+def build_index_artefact(workspace: Workspace, documents: StageResult) -> StageResult:
+    """`api-index/<version>/index.json`: the index of the documents dataset's sources and docs (all splits)."""
+    from datasets import load_from_disk
+
+    final = index_dir(workspace, documents)
+    if not final.is_dir():
+        dataset = load_from_disk(documents.path)
+        index = build_api_index(
+            (row["id"], row["text"]) for split in dataset for row in dataset[split].to_list() if row["kind"] in API_KINDS
+        )
+        with atomic_dir(final) as building:
+            atomic_write_json(building / "index.json", {"documents": documents.version, **index.to_json()})
+    workspace.set_latest(API_INDEX, final.name)
+    index = load_index(final)
+    figures = {"modules": len(index.modules), "exports": sum(len(index.exports(m)) for m in index.modules)}
+    return StageResult(API_INDEX, final.name, str(final), figures)
+
+
+def load_index(folder: Path | str) -> ApiIndex:
+    return ApiIndex.from_json(json.loads((Path(folder) / "index.json").read_text(encoding="utf-8")))

@@ -34,7 +34,7 @@ from statistics import mean
 from typing import Any
 
 from bbcopilot import api_index, metrics
-from bbcopilot.api_index import ApiIndex, build_api_index
+from bbcopilot.api_index import ApiIndex
 from bbcopilot.config import EvalSettings
 from bbcopilot.cpcheck import checker, delphi
 from bbcopilot.errors import BBCopilotError
@@ -46,7 +46,6 @@ EVALUATIONS = "evaluations"
 PROMPTS_FILE = Path(__file__).parent / "data" / "eval_prompts.jsonl"
 MODELS = ("base", "tuned")
 QA_GROUPS = {"seen": "train", "held_out": "test"}  # group -> split of the question's document
-API_KINDS = ("Mod", "Docu")  # documents the API index is built from
 PLOTS = ("bits_per_byte.png", "code_by_temperature.png", "qa_by_temperature.png")
 
 QA_METRICS = ("token_f1", "rouge_l", "judge")
@@ -107,15 +106,6 @@ def select_questions(qa_path: str, limit: int) -> dict[str, list[dict[str, Any]]
         groups[group] = rows[:limit] if limit else rows
     return groups
 
-
-def api_index_of(documents_path: str) -> ApiIndex:
-    """The BlackBox API index from the documents dataset's module sources and documentation (all splits)."""
-    from datasets import load_from_disk
-
-    dataset = load_from_disk(documents_path)
-    return build_api_index(
-        (row["id"], row["text"]) for split in dataset for row in dataset[split].to_list() if row["kind"] in API_KINDS
-    )
 
 
 def chat(content: str) -> Messages:
@@ -260,7 +250,7 @@ def evaluate_models(
         raise BBCopilotError(f"{documents.path}: the test split is empty; nothing to evaluate on")
     prompts = load_eval_prompts(settings.max_prompts)
     questions = select_questions(qa.path, settings.max_qa)
-    index = api_index_of(documents.path)
+    index = api_index.load_index(api_index.build_index_artefact(workspace, documents).path)
     judge = make_judge(settings)
 
     # One conversation list per model and temperature: the coding prompts, then each QA group.

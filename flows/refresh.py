@@ -1,4 +1,4 @@
-"""The nightly refresh: sources -> converted text -> datasets."""
+"""The nightly refresh: sources -> converted text -> datasets and the BlackBox API index."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from prefect import flow, unmapped
 from bbcopilot.config import Settings, load_settings
 from bbcopilot.datasets_build import CommunityFiles
 from bbcopilot.report import StageResult
-from tasks.datasets import build_chunks, build_dialogs, build_documents, build_tiny_model
+from tasks.datasets import build_api_index, build_chunks, build_dialogs, build_documents, build_tiny_model
 from tasks.reporting import publish_report, run_stage, summarise_community, summarise_conversion
 from tasks.sources import (
     convert_document, crawl_forum, crawl_forum_mirror, export_telegram, import_telegram, list_source_files,
@@ -42,6 +42,7 @@ def refresh_stages(settings: Settings) -> list[StageResult]:
         model = tiny.path
     results.append(run_stage(build_chunks, settings, documents, model))
     results.append(run_stage(build_dialogs, settings, community))
+    results.append(run_stage(build_api_index, settings, documents))
     return results
 
 

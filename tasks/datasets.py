@@ -5,6 +5,7 @@ from __future__ import annotations
 from prefect import task
 
 from bbcopilot import datasets_build as build
+from bbcopilot.api_index import build_index_artefact, index_dir
 from bbcopilot.config import Settings
 from bbcopilot.report import StageResult
 from bbcopilot.tiny_model import build_tiny_from_documents, tiny_model_dir
@@ -48,3 +49,8 @@ def build_chunks(settings: Settings, documents: StageResult, model: str) -> Stag
 )
 def build_dialogs(settings: Settings, community: build.CommunityFiles) -> StageResult:
     return build.build_dialogs(Workspace(settings.workspace), community, settings.datasets)
+
+
+@task(**artefact_cache(lambda settings, documents: index_dir(Workspace(settings.workspace), documents)))
+def build_api_index(settings: Settings, documents: StageResult) -> StageResult:
+    return build_index_artefact(Workspace(settings.workspace), documents)

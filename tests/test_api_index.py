@@ -180,3 +180,20 @@ def test_eval_prompts_are_well_formed():
         assert set(r) == {"id", "language", "task", "prompt", "expect_modules"}
         assert r["task"] in {"procedure", "module", "view", "api"} and r["prompt"].strip()
         assert all(m.isidentifier() and m[0].isupper() for m in r["expect_modules"])
+
+
+def test_the_index_is_a_versioned_artefact_of_the_documents(tmp_path):
+    from bbcopilot.api_index import API_INDEX, build_index_artefact, load_index
+    from bbcopilot.hfdata import save_version
+    from bbcopilot.report import StageResult
+    from bbcopilot.workspace import Workspace
+
+    workspace = Workspace(tmp_path)
+    source = "MODULE ObxDemo;\n\tIMPORT StdLog;\n\tCONST limit* = 10;\n\tPROCEDURE Do*;\n\tBEGIN StdLog.Ln\n\tEND Do;\nEND ObxDemo.\n"
+    rows = [{"id": "Obx/Mod/Demo.odc", "kind": "Mod", "text": source, "split": "train"},
+            {"id": "forum/topic/1", "kind": "forum", "text": "MODULE Fake; PROCEDURE X*; END X; END Fake.", "split": "train"}]
+    path = save_version(workspace, "datasets/documents", "v1", rows, card={"languages": ["en"], "licences": {}, "summary": ""}, manifest={})
+    result = build_index_artefact(workspace, StageResult("datasets/documents", "v1", str(path)))
+    assert workspace.latest(API_INDEX) == result.version and result.figures["modules"] == 1
+    index = load_index(result.path)
+    assert {"limit", "Do"} <= index.exports("ObxDemo") and not index.knows("Fake")

@@ -18,7 +18,8 @@ SUBSET = [
     "Dev/Mod/Compiler.odc", "Form/Mod/Models.odc", "Host/Mod/Files.odc", "Dev/Rsrc/Errors.odc",
 ]
 STAGES = [
-    "converted", "datasets/documents", "models/tiny", "datasets/chunks", "datasets/dialogs", "datasets/qa",
+    "converted", "sources", "datasets/documents", "models/tiny", "datasets/chunks", "datasets/dialogs", "api-index",
+    "datasets/qa",
     "models/sft-chunks", "models/sft-qa", "models/dpo", "evaluations", "exports",
 ]
 
