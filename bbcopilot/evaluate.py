@@ -322,6 +322,7 @@ def evaluate_models(
         atomic_write_text(building / "answers.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
         plot(results, building)
         atomic_write_text(building / "report.md", render(results))
+    workspace.set_latest(EVALUATIONS, final.name)
     return StageResult(EVALUATIONS, final.name, str(final), key_figures(results))
 
 

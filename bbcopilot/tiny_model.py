@@ -107,6 +107,7 @@ def build_tiny_from_documents(workspace: Workspace, documents: StageResult, sett
                 texts, building, vocab_size=settings.tiny_vocab_size, hidden_size=settings.tiny_hidden_size,
                 layers=settings.tiny_layers,
             )
+    workspace.set_latest(TINY, final.name)
     config = json.loads((final / "config.json").read_text(encoding="utf-8"))
     figures = {"vocabulary": config["vocab_size"], "layers": config["num_hidden_layers"]}
     return StageResult(TINY, final.name, str(final), figures)

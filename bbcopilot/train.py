@@ -81,13 +81,16 @@ def _early_stopping_args(settings: TrainSettings) -> dict[str, Any]:
     }
 
 
-def _save_merged(trainer, tokenizer, final: Path, lineage: dict[str, Any]) -> None:
-    """Merge the LoRA adapter into the weights and save model, tokenizer and lineage atomically."""
+def _save_merged(trainer, tokenizer, workspace: Workspace, stage: str, version: str, lineage: dict[str, Any]) -> Path:
+    """Merge the LoRA adapter into the weights, save model, tokenizer and lineage atomically, move LATEST."""
     merged = trainer.model.merge_and_unload()
+    final = workspace.version_dir(stage, version)
     with atomic_dir(final) as building:
         merged.save_pretrained(building)
         tokenizer.save_pretrained(building)
         atomic_write_json(building / "lineage.json", lineage)
+    workspace.set_latest(stage, version)
+    return final
 
 
 def _limit(dataset, rows: int):
@@ -138,7 +141,6 @@ def train_on_chunks(
     from datasets import load_from_disk
 
     version = training_version(SFT_CHUNKS, chunks.version, base_model, settings, model)
-    final = workspace.version_dir(SFT_CHUNKS, version)
     data = load_from_disk(chunks.path)
     if not len(data["train"]) or not len(data["validation"]):
         raise InputError(chunks.path, "chunk training needs train and validation rows")
@@ -153,7 +155,8 @@ def train_on_chunks(
         packing=False,  # chunks are already windows of the right length
     )
     figures = _figures(trainer, output) | {"stopped_early": trainer.state.global_step < trainer.state.max_steps}
-    _save_merged(trainer, tokenizer, final, {"base_model": base_model, "chunks": chunks.version, "figures": figures})
+    lineage = {"base_model": base_model, "chunks": chunks.version, "figures": figures}
+    final = _save_merged(trainer, tokenizer, workspace, SFT_CHUNKS, version, lineage)
     return StageResult(SFT_CHUNKS, version, str(final), figures)
 
 
@@ -178,7 +181,6 @@ def train_on_qa(
     from datasets import Dataset, load_from_disk
 
     version = training_version(SFT_QA, qa.version, model_path, settings, model)
-    final = workspace.version_dir(SFT_QA, version)
     data = load_from_disk(qa.path)
     train = Dataset.from_list(qa_conversations(data["train"].to_list()))
     validation = Dataset.from_list(qa_conversations(_limit(data["validation"], settings.max_eval_rows).to_list()))
@@ -192,7 +194,8 @@ def train_on_qa(
         completion_only_loss=True,  # learn the answers, not the questions
     )
     figures = _figures(trainer, output) | {"qa_pairs": len(train)}
-    _save_merged(trainer, tokenizer, final, {"base_model": model_path, "qa": qa.version, "figures": figures})
+    lineage = {"base_model": model_path, "qa": qa.version, "figures": figures}
+    final = _save_merged(trainer, tokenizer, workspace, SFT_QA, version, lineage)
     return StageResult(SFT_QA, version, str(final), figures)
 
 
@@ -220,7 +223,6 @@ def align_with_dpo(
     from trl import DPOConfig, DPOTrainer
 
     version = training_version(DPO, qa.version, model_path, settings, model)
-    final = workspace.version_dir(DPO, version)
     pairs = Dataset.from_list(preference_pairs(load_from_disk(qa.path)["train"].to_list()))
     if not len(pairs):
         raise InputError(qa.path, "no preference pairs (every rejected answer is empty)")
@@ -243,5 +245,6 @@ def align_with_dpo(
     figures = _figures(trainer, output) | {"pairs": len(pairs)}
     if rewards:
         figures["reward_accuracy"] = round(rewards[-1], 3)
-    _save_merged(trainer, tokenizer, final, {"base_model": model_path, "qa": qa.version, "figures": figures})
+    lineage = {"base_model": model_path, "qa": qa.version, "figures": figures}
+    final = _save_merged(trainer, tokenizer, workspace, DPO, version, lineage)
     return StageResult(DPO, version, str(final), figures)

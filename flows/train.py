@@ -46,7 +46,9 @@ def train_stages(settings: Settings, datasets: list[StageResult]) -> list[StageR
         model = run_stage(align_with_dpo, settings, qa, model.path)
         results.append(model)
     results.append(run_stage(evaluate_models, settings, documents, qa, base, model.path))
-    results.append(run_stage(export_model, settings, model, [*datasets, *results]))
+    # Lineage: the datasets the model was trained on (their manifests name the sources) and each stage.
+    made_from = [by_stage[stage] for stage in (DOCUMENTS, CHUNKS, TINY) if stage in by_stage]
+    results.append(run_stage(export_model, settings, model, [*made_from, *results]))
     return results
 
 

@@ -17,6 +17,21 @@ SUBSET = [
     "Std/Mod/Log.odc", "Std/Docu/Log.odc", "System/Mod/Files.odc", "Docu/Tut-1.odc", "Docu/Tut-2.odc",
     "Dev/Mod/Compiler.odc", "Form/Mod/Models.odc", "Host/Mod/Files.odc", "Dev/Rsrc/Errors.odc",
 ]
+# Small everything: the path is under test, not the model.
+TRAIN_OVERRIDES = {
+    "datasets.validation_fraction": 0.25,
+    "datasets.test_fraction": 0.25,
+    "model.tiny_vocab_size": 1024,
+    "qa.max_documents": 6,
+    "qa.max_new_tokens": 16,
+    "train.sft_max_steps": 4,
+    "train.qa_max_steps": 3,
+    "train.dpo_steps": 2,
+    "train.eval_steps": 2,
+    "train.max_length": 512,
+    "eval.max_texts": 2,
+    "eval.max_length": 64,
+}
 STAGES = [
     "converted", "sources", "datasets/documents", "models/tiny", "datasets/chunks", "datasets/dialogs", "api-index",
     "datasets/qa",
@@ -46,27 +61,19 @@ def corpus(tmp_path_factory, blackbox_dir, shared_dir) -> dict[str, Path]:
     return {"source": source, "workspace": root / "workspace", "telegram": shared_dir / "fixtures/telegram/result.json"}
 
 
-def _run(corpus: dict[str, Path]):
-    from flows.pipeline import pipeline
-
-    overrides = {
+def _overrides(corpus: dict[str, Path]) -> dict:
+    return {
         "workspace": str(corpus["workspace"]),
         "sources.blackbox_dir": str(corpus["source"]),
         "sources.telegram_exports": [str(corpus["telegram"])],
-        "datasets.validation_fraction": 0.25,
-        "datasets.test_fraction": 0.25,
-        "model.tiny_vocab_size": 1024,
-        "qa.max_documents": 6,
-        "qa.max_new_tokens": 16,
-        "train.sft_max_steps": 4,
-        "train.qa_max_steps": 3,
-        "train.dpo_steps": 2,
-        "train.eval_steps": 2,
-        "train.max_length": 512,
-        "eval.max_texts": 2,
-        "eval.max_length": 64,
+        **TRAIN_OVERRIDES,
     }
-    state = pipeline(profile="demo", overrides=overrides, return_state=True)
+
+
+def _run(corpus: dict[str, Path]):
+    from flows.pipeline import pipeline
+
+    state = pipeline(profile="demo", overrides=_overrides(corpus), return_state=True)
     return state, Path(state.result()), _task_states(state)
 
 
@@ -138,3 +145,14 @@ def test_exported_model_loads_like_a_hub_model_and_names_its_lineage(runs, corpu
     assert "bbcopilot-demo-key" not in (final / "lineage.json").read_text(), "secrets never reach artefacts"
     AutoModelForCausalLM.from_pretrained(final)
     assert AutoTokenizer.from_pretrained(final).chat_template
+
+
+def test_the_train_flow_alone_trains_on_the_latest_datasets(runs, corpus):
+    from flows.train import train
+
+    state = train(profile="demo", overrides=_overrides(corpus), return_state=True)
+    report = Path(state.result()).read_text(encoding="utf-8")
+    for stage in ("datasets/qa", "models/sft-chunks", "models/sft-qa", "models/dpo", "evaluations", "exports"):
+        assert f"| {stage} |" in report
+    states = _task_states(state)
+    assert all(s == "Cached" for n, s in states.items() if not n.startswith("publish")), states
