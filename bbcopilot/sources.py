@@ -20,11 +20,13 @@ from pathlib import Path
 from bbcopilot import convert
 from bbcopilot.config import ConvertSettings, Settings, SourcesSettings
 from bbcopilot.errors import ConfigError, InputError
+from bbcopilot.report import StageResult
 from bbcopilot.workspace import (
     Workspace, atomic_dir, atomic_write_json, code_version, content_hash, read_jsonl, sha256_file, write_jsonl,
 )
 
 CONVERTED = "converted"
+CORPUS = "corpus"
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class ConvertOutcome:
     relpath: str
     document: str | None  # path of document.json
     failure: str | None  # the reason it was skipped
+    cached: bool = False  # converted by an earlier run
 
 
 def source_roots(settings: Settings) -> list[tuple[Path, str]]:
@@ -74,9 +77,11 @@ def converted_dir(workspace: Workspace, source: SourceFile, rendering: str) -> P
 
 
 def convert_into(workspace: Workspace, source: SourceFile, settings: ConvertSettings) -> ConvertOutcome:
+    """Convert one document into `converted/<key>/`, unless that content was converted before."""
     rendering = rendering_for(source.relpath, settings)
     final = converted_dir(workspace, source, rendering)
-    if not final.is_dir():
+    cached = final.is_dir()
+    if not cached:
         with atomic_dir(final) as building:
             try:
                 converted = convert.convert_file(Path(source.path), Path(source.root), rendering)
@@ -87,8 +92,40 @@ def convert_into(workspace: Workspace, source: SourceFile, settings: ConvertSett
                 atomic_write_json(building / "document.json", record)
     if (final / "failure.json").is_file():
         failure = json.loads((final / "failure.json").read_text(encoding="utf-8"))
-        return ConvertOutcome(source.relpath, None, failure["reason"])
-    return ConvertOutcome(source.relpath, str(final / "document.json"), None)
+        return ConvertOutcome(source.relpath, None, failure["reason"], cached)
+    return ConvertOutcome(source.relpath, str(final / "document.json"), None, cached)
+
+
+def corpus_dir(workspace: Workspace, files: list[SourceFile], settings: ConvertSettings) -> Path:
+    """`corpus/<version>`: the set of converted documents, named by the keys of its members."""
+    keys = sorted(converted_dir(workspace, f, rendering_for(f.relpath, settings)).name for f in files)
+    return workspace.version_dir(CORPUS, content_hash(keys))
+
+
+def convert_corpus(workspace: Workspace, files: list[SourceFile], settings: ConvertSettings) -> StageResult:
+    """Convert every document (each once per content, see `convert_into`) and record the set.
+
+    One stage for the whole set, so an unchanged corpus costs one cache lookup;
+    a changed file is the only one converted again.
+    """
+    final = corpus_dir(workspace, files, settings)
+    outcomes = [convert_into(workspace, f, settings) for f in files]
+    if not final.is_dir():
+        with atomic_dir(final) as building:
+            write_jsonl(building / "manifest.jsonl", [asdict(o) for o in outcomes])
+    workspace.set_latest(CORPUS, final.name)
+    skipped = [(o.relpath, o.failure) for o in outcomes if o.failure]
+    figures = {
+        "documents": sum(o.document is not None for o in outcomes),
+        "failed": len(skipped),
+        "converted_now": sum(not o.cached for o in outcomes),
+    }
+    return StageResult(CORPUS, final.name, str(final), figures, skipped=skipped)
+
+
+def converted_documents(corpus: StageResult) -> list[str]:
+    """The converted-document files of a corpus version."""
+    return [o["document"] for o in read_jsonl(Path(corpus.path) / "manifest.jsonl") if o["document"]]
 
 
 def telegram_import_dir(workspace: Workspace, export: Path, pseudonym_key: str) -> Path:

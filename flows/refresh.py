@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from prefect import flow, unmapped
+from prefect import flow
 
 from bbcopilot.config import Settings, load_settings
 from bbcopilot.datasets_build import CommunityFiles
 from bbcopilot.report import StageResult
 from tasks.datasets import build_api_index, build_chunks, build_dialogs, build_documents, build_tiny_model
-from tasks.reporting import publish_report, run_stage, summarise_community, summarise_conversion
+from tasks.reporting import publish_report, run_stage, summarise_community
 from tasks.sources import (
-    convert_document, crawl_forum, crawl_forum_mirror, export_telegram, import_telegram, list_source_files,
+    convert_corpus, crawl_forum, crawl_forum_mirror, export_telegram, import_telegram, list_source_files,
 )
 
 
 def refresh_stages(settings: Settings) -> list[StageResult]:
     """The refresh as a list of stage results; the pipeline flow reuses it."""
-    started = time.perf_counter()
-    files = list_source_files(settings)
-    states = convert_document.map(unmapped(settings), files, return_state=True)
-    outcomes = [state.result() for state in states]
-    cached = sum(state.name == "Cached" for state in states)
-    conversion = summarise_conversion(settings, outcomes, time.perf_counter() - started, cached)
+    conversion = run_stage(convert_corpus, settings, list_source_files(settings))
 
     forum = [crawl_forum(settings, settings.sources.forum_start_url)] if settings.sources.forum_start_url else []
     forum += [crawl_forum_mirror(settings, str(settings.sources.forum_mirror_dir))] if settings.sources.forum_mirror_dir else []
@@ -33,7 +27,7 @@ def refresh_stages(settings: Settings) -> list[StageResult]:
     community = CommunityFiles(forum=tuple(p for p, _ in forum), telegram=tuple(p for p, _ in telegram))
     skipped = [item for _, items in forum + telegram for item in items]
 
-    documents = run_stage(build_documents, settings, [o.document for o in outcomes if o.document], community)
+    documents = run_stage(build_documents, settings, conversion, community)
     results = [conversion, summarise_community(settings, community, skipped), documents]
     model = settings.model.base_model
     if settings.model.build_tiny:

@@ -8,6 +8,7 @@ from bbcopilot import datasets_build as build
 from bbcopilot.api_index import build_index_artefact, index_dir
 from bbcopilot.config import Settings
 from bbcopilot.report import StageResult
+from bbcopilot.sources import converted_documents
 from bbcopilot.tiny_model import build_tiny_from_documents, tiny_model_dir
 from bbcopilot.workspace import Workspace
 from tasks.caching import artefact_cache
@@ -15,13 +16,13 @@ from tasks.caching import artefact_cache
 
 @task(
     **artefact_cache(
-        lambda settings, converted, community: Workspace(settings.workspace).version_dir(
-            build.DOCUMENTS, build.documents_version(converted, community, settings.datasets)
+        lambda settings, corpus, community: Workspace(settings.workspace).version_dir(
+            build.DOCUMENTS, build.documents_version(converted_documents(corpus), community, settings.datasets)
         )
     )
 )
-def build_documents(settings: Settings, converted: list[str], community: build.CommunityFiles) -> StageResult:
-    return build.build_documents(Workspace(settings.workspace), converted, community, settings.datasets)
+def build_documents(settings: Settings, corpus: StageResult, community: build.CommunityFiles) -> StageResult:
+    return build.build_documents(Workspace(settings.workspace), converted_documents(corpus), community, settings.datasets)
 
 
 @task(**artefact_cache(lambda settings, documents: tiny_model_dir(Workspace(settings.workspace), documents.version, settings.model)))

@@ -10,7 +10,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from bbcopilot import datasets_build, sources
+from bbcopilot import datasets_build
 from bbcopilot.config import Settings
 from bbcopilot.evaluate import PLOTS
 from bbcopilot.report import StageResult, render_report, write_report
@@ -25,21 +25,6 @@ def run_stage(stage_task, *args: Any, **kwargs: Any) -> StageResult:
     result.seconds = time.perf_counter() - started
     result.cached = state.is_completed() and state.name == "Cached"
     return result
-
-
-@task(cache_policy=NO_CACHE)
-def summarise_conversion(settings: Settings, outcomes: list[sources.ConvertOutcome], seconds: float, cached: int) -> StageResult:
-    converted = sorted(o.document for o in outcomes if o.document)
-    skipped = [(o.relpath, o.failure) for o in outcomes if o.failure]
-    return StageResult(
-        stage=sources.CONVERTED,
-        version=content_hash([Path(p).parent.name for p in converted]),
-        path=str(Workspace(settings.workspace).root / sources.CONVERTED),
-        figures={"documents": len(converted), "failed": len(skipped), "from_cache": cached},
-        skipped=skipped,
-        seconds=seconds,
-        cached=cached == len(outcomes),
-    )
 
 
 @task(cache_policy=NO_CACHE)

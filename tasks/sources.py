@@ -11,6 +11,7 @@ from prefect.tasks import exponential_backoff
 
 from bbcopilot import sources
 from bbcopilot.config import Settings
+from bbcopilot.report import StageResult
 from bbcopilot.workspace import Workspace
 from tasks.caching import artefact_cache
 
@@ -21,16 +22,9 @@ def list_source_files(settings: Settings) -> list[sources.SourceFile]:
     return sources.list_source_files(settings)
 
 
-@task(
-    **artefact_cache(
-        lambda settings, source: sources.converted_dir(
-            Workspace(settings.workspace), source, sources.rendering_for(source.relpath, settings.convert)
-        )
-    ),
-    task_run_name="convert {source.relpath}",
-)
-def convert_document(settings: Settings, source: sources.SourceFile) -> sources.ConvertOutcome:
-    return sources.convert_into(Workspace(settings.workspace), source, settings.convert)
+@task(**artefact_cache(lambda settings, files: sources.corpus_dir(Workspace(settings.workspace), files, settings.convert)))
+def convert_corpus(settings: Settings, files: list[sources.SourceFile]) -> StageResult:
+    return sources.convert_corpus(Workspace(settings.workspace), files, settings.convert)
 
 
 @task(

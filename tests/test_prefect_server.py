@@ -1,4 +1,4 @@
-"""The refresh flow against a real `prefect server` on 127.0.0.1, started by the CLI with PREFECT_API_URL set."""
+"""The refresh flow against a real `prefect server` on 127.0.0.1, run by the CLI with PREFECT_API_URL set."""
 
 from __future__ import annotations
 
@@ -70,4 +70,5 @@ def test_refresh_runs_against_a_real_server_and_publishes_its_report(prefect_ser
     artifacts = httpx.post(f"{api}/artifacts/filter", json={"limit": 10}).json()
     assert any(a["key"] == "bbcopilot-refresh-report" and "datasets/documents" in a["data"] for a in artifacts)
     task_runs = httpx.post(f"{api}/task_runs/filter", json={"limit": 50}).json()
-    assert sum(t["name"].startswith("convert ") for t in task_runs) == len(DOCUMENTS)
+    assert {"convert_corpus", "build_documents", "build_chunks"} <= {t["name"].rsplit("-", 1)[0] for t in task_runs}
+    assert f"documents {len(DOCUMENTS)}, failed 0" in report.read_text()
