@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,27 @@ def tiny_model(tmp_path_factory) -> Path:
     from bbcopilot.tiny_model import build_tiny_model
 
     return build_tiny_model(TINY_TEXTS, tmp_path_factory.mktemp("tiny-model"), vocab_size=600)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, seconds: float) -> None:
+    """Poll `url` until it answers 200, or fail the test naming it."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"{url} did not answer within {seconds:.0f} s")

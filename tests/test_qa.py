@@ -1,14 +1,12 @@
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bbcopilot.config import QASettings
 from bbcopilot.qa import EndpointGenerator, LocalGenerator, generate_pairs, load_prompt, prompts_fingerprint
+from conftest import free_port, wait_until_up
 
 DOCUMENTS = [
     {"id": f"Text/Mod/Models{i}.odc", "module": "TextModels", "subsystem": "Text", "kind": "Mod", "title": "",
@@ -59,16 +57,10 @@ def test_local_generator_runs_the_real_model(tiny_model):
     assert all(p["module"] == "TextModels" and p["answer"] for p in pairs)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served_model(tiny_model):
     """The tiny model behind a real OpenAI-compatible server (`transformers serve`)."""
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "transformers"), "serve", str(tiny_model), "--host", "127.0.0.1",
          "--port", str(port), "--device", "cpu"],
@@ -76,14 +68,7 @@ def served_model(tiny_model):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                if httpx.get(f"{url}/v1/models", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("transformers serve did not come up in 60 s")
+        wait_until_up(f"{url}/v1/models", 60)
         yield f"{url}/v1"
     finally:
         server.terminate()

@@ -126,31 +126,28 @@ def _repair_tail(path: Path) -> None:
 _POST_ID = re.compile(rb'"post_id":\s*(\d+)')
 
 
-class JsonLinesWriterPipeline:
+class _AppendOnlyJsonLines:
+    """A JSON Lines file the crawl appends to, one flushed line per record, so a killed
+    crawl loses at most the line being written (cut off again on the next start)."""
+
+    SETTING = ""  # the Scrapy setting naming the file
+
     def __init__(self, path: Path):
         self.path = path
         self.fd: int | None = None
-        self.stored: set[int] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
-        out = crawler.settings.get("FORUM_OUTPUT")
-        if not out:
-            raise NotConfigured("FORUM_OUTPUT is not set")
-        obj = cls(Path(out))
+        path = crawler.settings.get(cls.SETTING)
+        if not path:
+            raise NotConfigured(f"{cls.SETTING} is not set")
+        obj = cls(Path(path))
         obj.crawler = crawler
         return obj
 
     def open_spider(self):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         _repair_tail(self.path)
-        if self.path.exists():
-            with self.path.open("rb") as fh:
-                for line in fh:
-                    m = _POST_ID.search(line)
-                    if m:
-                        self.stored.add(int(m.group(1)))
-        self.crawler.stats.set_value("forum/posts_already_in_output", len(self.stored))
         self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def close_spider(self):
@@ -158,6 +155,25 @@ class JsonLinesWriterPipeline:
             os.fsync(self.fd)
             os.close(self.fd)
             self.fd = None
+
+
+class JsonLinesWriterPipeline(_AppendOnlyJsonLines):
+    """Writes each post once: ids already in the file (an earlier or killed crawl) are dropped."""
+
+    SETTING = "FORUM_OUTPUT"
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        self.stored: set[int] = set()
+
+    def open_spider(self):
+        super().open_spider()
+        with self.path.open("rb") as fh:
+            for line in fh:
+                m = _POST_ID.search(line)
+                if m:
+                    self.stored.add(int(m.group(1)))
+        self.crawler.stats.set_value("forum/posts_already_in_output", len(self.stored))
 
     def process_item(self, item):
         if not isinstance(item, ForumPost):
@@ -170,29 +186,10 @@ class JsonLinesWriterPipeline:
         return item
 
 
-class TopicStatePipeline:
-    def __init__(self, path: Path):
-        self.path = path
-        self.fd: int | None = None
+class TopicStatePipeline(_AppendOnlyJsonLines):
+    """Records each topic's progress, which the incremental mode reads on the next crawl."""
 
-    @classmethod
-    def from_crawler(cls, crawler):
-        path = crawler.settings.get("FORUM_STATE_FILE")
-        if not path:
-            raise NotConfigured("FORUM_STATE_FILE is not set")
-        obj = cls(Path(path))
-        obj.crawler = crawler
-        return obj
-
-    def open_spider(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        _repair_tail(self.path)
-        self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-
-    def close_spider(self):
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
+    SETTING = "FORUM_STATE_FILE"
 
     def process_item(self, item):
         if isinstance(item, TopicProgress):
