@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bbcopilot.errors import ConfigError
@@ -212,15 +212,41 @@ def load_settings(profile: str | Path = "demo", overrides: dict[str, Any] | None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a profile must be a mapping of sections, got {type(data).__name__}")
     data.setdefault("profile", path.stem)
-    for dotted, value in (overrides or {}).items():
-        _set_dotted(data, dotted, value)
+    for dotted in overrides or {}:
+        if _is_secret(tuple(dotted.split("."))):
+            # Overrides travel as flow parameters into Prefect's database and UI.
+            variable = "BBCOPILOT_" + dotted.upper().replace(".", "__")
+            raise ConfigError(f"override {dotted}: a secret is set through the environment ({variable}), never as an override")
     try:
-        settings = Settings(**data)
+        settings = Settings(**data)  # the environment wins over the profile
     except ValidationError as err:
-        first = err.errors()[0]
-        key = ".".join(str(part) for part in first["loc"])
-        shown = "" if _is_secret(first["loc"]) else f" (got {first.get('input')!r})"
-        raise ConfigError(f"{path}: {key}: {first['msg']}{shown}") from None
+        raise _config_error(str(path), err, ()) from None
+    return _anchor_paths(_apply_overrides(settings, overrides or {}))
+
+
+def _apply_overrides(settings: Settings, overrides: dict[str, Any]) -> Settings:
+    """Overrides win over profile and environment: each touched section is validated again on its own
+    (validating the whole Settings would read the environment once more)."""
+    merged = settings.model_dump()
+    for dotted, value in overrides.items():
+        _set_dotted(merged, dotted, value)
+    update = {}
+    for name in {dotted.split(".")[0] for dotted in overrides}:
+        field = Settings.model_fields.get(name)
+        if field is None:
+            raise ConfigError(f"override {name}: no such setting")
+        try:
+            update[name] = TypeAdapter(field.annotation).validate_python(merged[name])
+        except ValidationError as err:
+            raise _config_error("override", err, (name,)) from None
+    return settings.model_copy(update=update)
+
+
+def _config_error(where: str, err: ValidationError, prefix: tuple) -> ConfigError:
+    first = err.errors()[0]
+    loc = (*prefix, *first["loc"])
+    shown = "" if _is_secret(loc) else f" (got {first.get('input')!r})"
+    return ConfigError(f"{where}: {'.'.join(str(part) for part in loc)}: {first['msg']}{shown}")
     return _anchor_paths(settings)
 
 

@@ -32,8 +32,14 @@ def test_relative_paths_are_relative_to_the_project():
 
 def test_environment_overrides_the_profile_and_overrides_win(monkeypatch):
     monkeypatch.setenv("BBCOPILOT_TRAIN__SFT_MAX_STEPS", "7")
-    assert load_settings("demo").train.sft_max_steps == 7
-    assert load_settings("demo", {"qa.max_new_tokens": 9}).qa.max_new_tokens == 9
+    assert load_settings("demo").train.sft_max_steps == 7  # the profile says 30
+    assert load_settings("demo", {"train.sft_max_steps": 3}).train.sft_max_steps == 3
+    assert load_settings("demo", {"qa.max_new_tokens": 9}).train.sft_max_steps == 7
+
+
+def test_secrets_cannot_be_overrides():
+    with pytest.raises(ConfigError, match="BBCOPILOT_QA__API_KEY"):
+        load_settings("demo", {"qa.api_key": "sk-on-the-command-line"})
 
 
 def test_unknown_key_names_file_and_key(tmp_path):

@@ -163,9 +163,10 @@ def test_live_export_task_is_incremental_retried_and_cached(tmp_path, monkeypatc
         return clients[-1]
 
     monkeypatch.setattr(scrapers.telegram, "make_client", make_client)
+    monkeypatch.setenv("BBCOPILOT_SOURCES__TELEGRAM_API_HASH", "hash-secret")  # secrets come from the environment
+    monkeypatch.setenv("BBCOPILOT_SOURCES__TELEGRAM_SESSION", "session-secret")
     settings = load_settings("demo", {
         "workspace": str(tmp_path), "sources.telegram_chats": [CHAT], "sources.telegram_api_id": 12345,
-        "sources.telegram_api_hash": "hash-secret", "sources.telegram_session": "session-secret",
     })
     task = export_telegram.with_options(retry_delay_seconds=0, retry_jitter_factor=None)
 
