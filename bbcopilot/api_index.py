@@ -472,10 +472,9 @@ API_KINDS = ("Mod", "Docu")  # documents the index is built from: module sources
 
 
 def index_dir(workspace: Workspace, documents: StageResult) -> Path:
-    import bbcopilot.cpcheck.checker as checker_module
-    import bbcopilot.cpcheck.lexer as lexer_module
+    import bbcopilot.cpcheck
 
-    code = code_version(sys.modules[__name__], checker_module, lexer_module)
+    code = code_version(sys.modules[__name__], bbcopilot.cpcheck)  # the parser with its grammar file
     return workspace.version_dir(API_INDEX, content_hash(documents.version, code))
 
 

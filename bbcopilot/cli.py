@@ -72,11 +72,14 @@ def run(
         _prefect_defaults()
         from flows.pipeline import pipeline
         from flows.refresh import refresh
+        from flows.train import latest_datasets
         from flows.train import train as train_flow
 
         flows = {"pipeline": pipeline, "refresh": refresh, "train": train_flow}
         if flow not in flows:
             raise BBCopilotError(f"--flow {flow}: choose one of {', '.join(flows)}")
+        if flow == "train":
+            latest_datasets(settings)  # no datasets for this profile: say so before Prefect starts
         report = flows[flow](profile=profile, overrides=parsed)
     except BBCopilotError as err:
         _fail(err)

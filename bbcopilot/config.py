@@ -247,7 +247,6 @@ def _config_error(where: str, err: ValidationError, prefix: tuple) -> ConfigErro
     loc = (*prefix, *first["loc"])
     shown = "" if _is_secret(loc) else f" (got {first.get('input')!r})"
     return ConfigError(f"{where}: {'.'.join(str(part) for part in loc)}: {first['msg']}{shown}")
-    return _anchor_paths(settings)
 
 
 def _is_secret(loc: tuple) -> bool:

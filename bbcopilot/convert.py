@@ -10,7 +10,6 @@ reason) and ends with `manifest.jsonl`, one line per input.
 from __future__ import annotations
 
 import codecs
-import importlib
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
@@ -19,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bbcopilot import odc
 from bbcopilot.errors import InputError
-from bbcopilot.odc import RENDERINGS, OdcError, decoders, nodes, read_odc, render, stores
+from bbcopilot.odc import RENDERINGS, OdcError, read_odc, render
 from bbcopilot.workspace import atomic_write_text, sha256_bytes, write_jsonl
 
 __all__ = [
@@ -42,10 +41,10 @@ TITLE_CHARS = 200
 UNPREFIXED_SUBSYSTEMS = ("", "System")
 
 
-# Every module whose code shapes a converted text: hash these for a cache key
-# (`workspace.code_version(*CODE_MODULES)`), not this module alone.
-# (`bbcopilot.odc.render` the module, not the function of the same name.)
-CODE_MODULES = (sys.modules[__name__], odc, stores, decoders, nodes, importlib.import_module("bbcopilot.odc.render"))
+# The code that shapes a converted text: hash these for a cache key
+# (`workspace.code_version(*CODE_MODULES)`), not this module alone; odc is a
+# package, so every file of the reader counts.
+CODE_MODULES = (sys.modules[__name__], odc)
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,6 @@ class DocumentRow:
 class CorpusReport:
     kept: Counter = field(default_factory=Counter)  # (source, split) -> rows
     dropped: Counter = field(default_factory=Counter)  # (source, reason) -> rows
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (record, reason)
 
 
 # ---------------------------------------------------------------- rows from sources

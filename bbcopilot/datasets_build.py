@@ -12,6 +12,7 @@ A version that exists is not rebuilt: a refresh with nothing new writes nothing.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,7 @@ def documents_version(converted: list[str], community: CommunityFiles, settings:
         sorted(Path(p).parent.name for p in converted),
         community.fingerprint(),
         settings.model_dump(exclude={"chunk_tokens", "chunk_overlap"}),
-        code_version(corpus, chunks_module),
+        code_version(corpus, sys.modules[__name__]),
     )
 
 
@@ -170,7 +171,7 @@ def chunks_version(documents: StageResult, model: str, settings: DatasetSettings
         tokenizer_fingerprint(model),
         settings.chunk_tokens,
         settings.chunk_overlap,
-        code_version(chunks_module),
+        code_version(corpus, chunks_module),
     )
 
 
@@ -220,7 +221,7 @@ def build_chunks(workspace: Workspace, documents: StageResult, model: str, setti
 def dialogs_version(community: CommunityFiles, settings: DatasetSettings) -> str:
     return content_hash(
         community.fingerprint(), settings.split_salt, settings.validation_fraction, settings.test_fraction,
-        code_version(dialogs),
+        code_version(corpus, dialogs, sys.modules[__name__]),
     )
 
 

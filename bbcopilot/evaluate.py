@@ -33,10 +33,9 @@ from pathlib import Path
 from statistics import mean
 from typing import Any
 
-from bbcopilot import api_index, metrics
+from bbcopilot import api_index, cpcheck, metrics
 from bbcopilot.api_index import ApiIndex
 from bbcopilot.config import EvalSettings
-from bbcopilot.cpcheck import checker, delphi
 from bbcopilot.errors import BBCopilotError
 from bbcopilot.qa import EndpointGenerator, Generator, LocalGenerator, Messages, load_prompt, model_fingerprint
 from bbcopilot.report import StageResult
@@ -231,7 +230,7 @@ def evaluation_dir(
         model_fingerprint(base_model),
         model_fingerprint(tuned_model),
         settings.model_dump(mode="json", exclude={"judge_api_key"}),
-        code_version(sys.modules[__name__], metrics, api_index, checker, delphi),
+        code_version(sys.modules[__name__], metrics, api_index, cpcheck),  # cpcheck: the package, grammar included
     )
     return workspace.version_dir(EVALUATIONS, version)
 

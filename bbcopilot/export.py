@@ -28,7 +28,8 @@ def export_model(
     if not final.is_dir():
         with atomic_dir(final) as building:
             for item in Path(model.path).iterdir():
-                if item.is_file() and item.name != "lineage.json":
+                # Not the model's own lineage (the export writes a fuller one) nor dot-files (cache records).
+                if item.is_file() and item.name != "lineage.json" and not item.name.startswith("."):
                     shutil.copy2(item, building / item.name)
             atomic_write_json(
                 building / "lineage.json",

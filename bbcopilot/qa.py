@@ -239,13 +239,17 @@ def generator_fingerprint(settings: QASettings, model_path: str) -> str:
 
 
 def model_fingerprint(model_path: str) -> str:
-    """A model folder by its config and file sizes (hashing gigabytes of weights is not worth it)."""
+    """A model: a hub id by its name; a folder by its name and its files' names, sizes and
+    modification times (cheap where hashing gigabytes of weights is not). The workspace's
+    model folders are named by the content hash of what made them, and a model rebuilt in
+    place gets new times; dot-files (Prefect's cache record) do not count."""
     folder = Path(model_path)
     if not folder.is_dir():
         return content_hash(model_path)
-    files = sorted((p.name, p.stat().st_size) for p in folder.iterdir() if p.is_file())
-    config = (folder / "config.json").read_text(encoding="utf-8") if (folder / "config.json").is_file() else ""
-    return content_hash(files, config)
+    files = sorted(
+        (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+    )
+    return content_hash(folder.name, files)
 
 
 def qa_version(documents_version: str, settings: QASettings, model_path: str) -> str:

@@ -14,10 +14,11 @@ unchanged bad document is not retried every night). Community records land in
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bbcopilot import convert
+from bbcopilot import convert, pii
 from bbcopilot.config import ConvertSettings, Settings, SourcesSettings
 from bbcopilot.errors import ConfigError, InputError
 from bbcopilot.report import StageResult
@@ -98,8 +99,13 @@ def convert_into(workspace: Workspace, source: SourceFile, settings: ConvertSett
 
 def corpus_dir(workspace: Workspace, files: list[SourceFile], settings: ConvertSettings) -> Path:
     """`corpus/<version>`: the set of converted documents, named by the keys of its members."""
-    keys = sorted(converted_dir(workspace, f, rendering_for(f.relpath, settings)).name for f in files)
-    return workspace.version_dir(CORPUS, content_hash(keys))
+    members = [converted_dir(workspace, f, rendering_for(f.relpath, settings)) for f in files]
+    final = workspace.version_dir(CORPUS, content_hash(sorted(m.name for m in members)))
+    if final.is_dir() and not all(m.is_dir() for m in members):
+        # Its converted documents were deleted: the corpus (and the cache record inside it)
+        # would hand back paths to nothing, so it goes and is rebuilt.
+        shutil.rmtree(final)
+    return final
 
 
 def convert_corpus(workspace: Workspace, files: list[SourceFile], settings: ConvertSettings) -> StageResult:
@@ -129,8 +135,12 @@ def converted_documents(corpus: StageResult) -> list[str]:
 
 
 def telegram_import_dir(workspace: Workspace, export: Path, pseudonym_key: str) -> Path:
-    # The pseudonyms depend on the key, so the key (hashed, never stored) is part of the version.
-    return workspace.version_dir("sources/telegram", content_hash(sha256_file(export), pseudonym_key))
+    # The pseudonyms depend on the key, so the key (hashed, never stored) is part of the version;
+    # so is the importer and scrubber code: a scrubbing fix must re-import, not keep what leaked.
+    import scrapers.telegram
+
+    code = code_version(scrapers.telegram, pii)
+    return workspace.version_dir("sources/telegram", content_hash(sha256_file(export), pseudonym_key, code))
 
 
 def import_telegram_export(workspace: Workspace, export: Path, pseudonym_key: str) -> tuple[str, list[tuple[str, str]]]:
@@ -151,9 +161,10 @@ TELEGRAM_LIVE = "sources/telegram-live"
 
 
 def forum_code_version() -> str:
-    """Hash of the crawler's source files: a changed parser recrawls a saved board."""
-    package = Path(__file__).resolve().parent.parent / "scrapers" / "forum"
-    return content_hash([(p.relative_to(package).as_posix(), sha256_file(p)) for p in sorted(package.rglob("*.py"))])
+    """Hash of the crawler and the scrubber: a changed parser or scrubbing rule recrawls a saved board."""
+    import scrapers.forum
+
+    return code_version(scrapers.forum, pii)
 
 
 def forum_board(workspace: Workspace, start_url: str) -> Path:

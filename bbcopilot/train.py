@@ -9,13 +9,14 @@ and the evaluation load it exactly as they would load a hub model.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 from bbcopilot.config import ModelSettings, TrainSettings
 from bbcopilot.errors import InputError
-from bbcopilot.qa import load_prompt, model_fingerprint
+from bbcopilot.qa import load_prompt, model_fingerprint, prompts_fingerprint
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import Workspace, atomic_dir, atomic_write_json, code_version, content_hash
 
@@ -25,6 +26,7 @@ SFT_CHUNKS, SFT_QA, DPO = "models/sft-chunks", "models/sft-qa", "models/dpo"
 def training_version(stage: str, data_version: str, model_path: str, settings: TrainSettings, model: ModelSettings) -> str:
     return content_hash(
         stage, data_version, model_fingerprint(model_path), settings.model_dump(), model.device, model.dtype,
+        prompts_fingerprint(),  # the system prompt is part of every QA and DPO example
         code_version(sys.modules[__name__]),
     )
 
@@ -81,6 +83,11 @@ def _early_stopping_args(settings: TrainSettings) -> dict[str, Any]:
     }
 
 
+def _checkpoints(workspace: Workspace, stage: str, version: str) -> Path:
+    """The trainer's scratch folder (checkpoints for early stopping); gone once the model is saved."""
+    return workspace.root / "tmp" / stage / version
+
+
 def _save_merged(trainer, tokenizer, workspace: Workspace, stage: str, version: str, lineage: dict[str, Any]) -> Path:
     """Merge the LoRA adapter into the weights, save model, tokenizer and lineage atomically, move LATEST."""
     merged = trainer.model.merge_and_unload()
@@ -90,6 +97,7 @@ def _save_merged(trainer, tokenizer, workspace: Workspace, stage: str, version: 
         tokenizer.save_pretrained(building)
         atomic_write_json(building / "lineage.json", lineage)
     workspace.set_latest(stage, version)
+    shutil.rmtree(_checkpoints(workspace, stage, version), ignore_errors=True)
     return final
 
 
@@ -148,7 +156,7 @@ def train_on_chunks(
     train = data["train"].select_columns(columns)
     validation = _limit(data["validation"], settings.max_eval_rows).select_columns(columns)
     trainer, tokenizer, output = _supervised(
-        base_model, train, validation, workspace.root / "tmp" / SFT_CHUNKS / version, settings, model,
+        base_model, train, validation, _checkpoints(workspace, SFT_CHUNKS, version), settings, model,
         learning_rate=settings.sft_learning_rate,
         num_train_epochs=settings.sft_epochs,
         max_steps=settings.sft_max_steps,
@@ -187,7 +195,7 @@ def train_on_qa(
     if not len(train):
         raise InputError(qa.path, "no QA pairs in the train split")
     trainer, tokenizer, output = _supervised(
-        model_path, train, validation, workspace.root / "tmp" / SFT_QA / version, settings, model,
+        model_path, train, validation, _checkpoints(workspace, SFT_QA, version), settings, model,
         learning_rate=settings.qa_learning_rate,
         num_train_epochs=settings.qa_epochs,
         max_steps=settings.qa_max_steps,
@@ -228,7 +236,7 @@ def align_with_dpo(
         raise InputError(qa.path, "no preference pairs (every rejected answer is empty)")
     network, tokenizer = _load(model_path, model)
     config = DPOConfig(
-        **_common_args(settings, model, workspace.root / "tmp" / DPO / version),
+        **_common_args(settings, model, _checkpoints(workspace, DPO, version)),
         learning_rate=settings.dpo_learning_rate,
         max_steps=settings.dpo_steps,
         beta=settings.dpo_beta,

@@ -48,16 +48,27 @@ def content_hash(*parts: Any) -> str:
 
 
 def code_version(*modules: ModuleType) -> str:
-    """Hash of the source of the modules that make an artefact: new code, new version."""
-    return content_hash(*(inspect.getsource(module) for module in modules))
+    """Hash of the code that makes an artefact: new code, new version.
+
+    A package counts with every file in it (a grammar or a prompt file shapes
+    the result as much as the Python does).
+    """
+    parts = []
+    for module in modules:
+        if hasattr(module, "__path__"):
+            folder = Path(module.__path__[0])
+            parts.append(tree_hash(folder, skip=("__pycache__",)))
+        else:
+            parts.append(inspect.getsource(module))
+    return content_hash(*parts)
 
 
-def tree_hash(root: Path) -> str:
-    """Hash of every file's relative path and content under `root` (a saved model, a dataset)."""
+def tree_hash(root: Path, skip: tuple[str, ...] = ()) -> str:
+    """Hash of every file's relative path and content under `root`, leaving out folders named in `skip`."""
     entries = [
         (path.relative_to(root).as_posix(), sha256_file(path))
         for path in sorted(root.rglob("*"))
-        if path.is_file()
+        if path.is_file() and not set(path.relative_to(root).parts) & set(skip)
     ]
     return content_hash(entries)
 
@@ -123,6 +134,13 @@ def atomic_dir(final: Path) -> Iterator[Path]:
 # ---------------------------------------------------------------- versioned stages
 
 
+def point_latest(version_dir: Path) -> None:
+    """Make a complete version its stage's LATEST (`<stage>/LATEST` names it)."""
+    if not version_dir.is_dir():
+        raise FileNotFoundError(f"{version_dir}: no such complete version")
+    atomic_write_text(version_dir.parent / LATEST, version_dir.name + "\n")
+
+
 class Workspace:
     """Stage folders under one root, each holding complete versions and a LATEST pointer."""
 
@@ -136,9 +154,7 @@ class Workspace:
         return self.version_dir(stage, version).is_dir()
 
     def set_latest(self, stage: str, version: str) -> None:
-        if not self.has(stage, version):
-            raise FileNotFoundError(f"{self.version_dir(stage, version)}: no such complete version")
-        atomic_write_text(self.root / stage / LATEST, version + "\n")
+        point_latest(self.version_dir(stage, version))
 
     def latest(self, stage: str) -> str | None:
         pointer = self.root / stage / LATEST

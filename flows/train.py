@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from prefect import flow
 
 from bbcopilot.config import Settings, load_settings
-from bbcopilot.datasets_build import CHUNKS, DOCUMENTS
+from bbcopilot.datasets_build import CHUNKS, DOCUMENTS, chunks_version
 from bbcopilot.errors import BBCopilotError
 from bbcopilot.report import StageResult
-from bbcopilot.tiny_model import TINY
+from bbcopilot.tiny_model import TINY, tiny_model_dir
 from bbcopilot.workspace import Workspace
 from tasks.reporting import publish_report, run_stage
 from tasks.training import align_with_dpo, evaluate_models, export_model, generate_qa, train_on_chunks, train_on_qa
 
 
 def latest(settings: Settings, stage: str) -> StageResult:
-    """The newest complete version of a stage, as the refresh left it."""
+    """The newest complete version of a stage, as the last refresh left it."""
     workspace = Workspace(settings.workspace)
     version = workspace.latest(stage)
     if version is None:
@@ -25,9 +26,38 @@ def latest(settings: Settings, stage: str) -> StageResult:
     return StageResult(stage, version, str(workspace.version_dir(stage, version)), cached=True)
 
 
+def expected(settings: Settings, stage: str, folder: Path) -> StageResult:
+    """The version this profile's settings call for, which the refresh must have made."""
+    if not folder.is_dir():
+        raise BBCopilotError(
+            f"{folder}: no {stage} for profile {settings.profile}'s settings; run the refresh with this profile first"
+        )
+    return StageResult(stage, folder.name, str(folder), cached=True)
+
+
+def latest_datasets(settings: Settings) -> list[StageResult]:
+    """The latest documents and what this profile derives from them (tiny model, chunks with its tokenizer).
+
+    Checked, not assumed: after a refresh with another profile the chunks in
+    LATEST may hold another tokenizer's tokens.
+    """
+    workspace = Workspace(settings.workspace)
+    documents = latest(settings, DOCUMENTS)
+    found = [documents]
+    base = settings.model.base_model
+    if settings.model.build_tiny:
+        tiny = expected(settings, TINY, tiny_model_dir(workspace, documents.version, settings.model))
+        found.append(tiny)
+        base = tiny.path
+    version = chunks_version(documents, base, settings.datasets)
+    found.append(expected(settings, CHUNKS, workspace.version_dir(CHUNKS, version)))
+    return found
+
+
 def base_model_of(settings: Settings) -> str:
-    """The base model: the profile's hub id or path, or the latest tiny model when the profile builds one."""
-    return latest(settings, TINY).path if settings.model.build_tiny else settings.model.base_model
+    """The base model: the profile's hub id or path, or the tiny model built from the latest documents."""
+    by_stage = {r.stage: r for r in latest_datasets(settings)}
+    return by_stage[TINY].path if TINY in by_stage else settings.model.base_model
 
 
 def train_stages(settings: Settings, datasets: list[StageResult]) -> list[StageResult]:
@@ -56,6 +86,5 @@ def train_stages(settings: Settings, datasets: list[StageResult]) -> list[StageR
 def train(profile: str = "demo", overrides: dict[str, Any] | None = None) -> str:
     """Train on the latest datasets in the workspace; returns the report's path."""
     settings = load_settings(profile, overrides)
-    stages = [DOCUMENTS, CHUNKS, *([TINY] if settings.model.build_tiny else [])]
-    datasets = [latest(settings, stage) for stage in stages]
+    datasets = latest_datasets(settings)
     return publish_report(settings, "Training report", train_stages(settings, datasets))

@@ -4,8 +4,9 @@ The key is the artefact's own folder, which is named by the content hash of
 everything that shapes it, so a rerun with nothing changed is served from cache
 and a changed input (a new hash) recomputes. The cache record is stored *inside*
 that folder (absolute keys, result storage rooted at `/`): delete an artefact
-and its record goes with it, so the cache can never hand back a path to
-something that is gone.
+and its record goes with it, so the cache does not hand back a path to
+something that is gone. (An artefact that refers to others outside it, like
+the corpus to its converted documents, checks them when it is located.)
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from bbcopilot import datasets_build
 from bbcopilot.config import Settings
 from bbcopilot.evaluate import PLOTS
 from bbcopilot.report import StageResult, render_report, write_report
-from bbcopilot.workspace import Workspace, content_hash
+from bbcopilot.workspace import Workspace, content_hash, point_latest
 
 
 def run_stage(stage_task, *args: Any, **kwargs: Any) -> StageResult:
@@ -24,13 +24,20 @@ def run_stage(stage_task, *args: Any, **kwargs: Any) -> StageResult:
     result: StageResult = state.result()
     result.seconds = time.perf_counter() - started
     result.cached = state.is_completed() and state.name == "Cached"
+    if result.cached:
+        # A cache hit skips the stage's own code, LATEST move included; the run still chose this version.
+        point_latest(Path(result.path))
     return result
 
 
 @task(cache_policy=NO_CACHE)
 def summarise_community(settings: Settings, community: datasets_build.CommunityFiles, skipped: list[tuple[str, str]]) -> StageResult:
     def records(files: tuple[str, ...]) -> int:
-        return sum(1 for name in files for line in open(name, "rb") if line.strip())
+        count = 0
+        for name in files:
+            with open(name, "rb") as handle:
+                count += sum(1 for line in handle if line.strip())
+        return count
 
     return StageResult(
         stage="sources",

@@ -22,7 +22,9 @@ def test_user_errors_are_one_clear_line_without_traceback(tmp_path):
     assert missing.returncode == 2 and "nowhere: source folder not found" in missing.stderr
     typo = bbcopilot("run", "--set", "train.sft_epocs=2")
     assert typo.returncode == 2 and "override: train.sft_epocs: Extra inputs" in typo.stderr
-    for result in (missing, typo):
+    untrained = bbcopilot("run", "--flow", "train", "--set", f"workspace={tmp_path / 'empty'}")
+    assert untrained.returncode == 2 and "no complete version yet; run `bbcopilot run` or the refresh first" in untrained.stderr
+    for result in (missing, typo, untrained):
         assert "Traceback" not in result.stderr + result.stdout
 
 

@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import pytest
 
 from bbcopilot.config import PROJECT_ROOT, load_settings

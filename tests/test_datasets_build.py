@@ -58,8 +58,11 @@ def test_a_change_reaches_only_the_datasets_that_include_it(tmp_path):
     changed = [converted(tmp_path, "k2", "Text/Mod/Models.odc", "MODULE TextModels; (* new *) END TextModels.")]
     community = CommunityFiles(forum=(forum_file(tmp_path, [json.dumps(POST), json.dumps(REPLY)]),))
     assert documents_version(docs, community, SETTINGS) != documents_version(changed, community, SETTINGS)
-    # A changed document leaves the dialogs alone; a changed post reaches both.
-    assert dialogs_version(community, SETTINGS) == dialogs_version(CommunityFiles(forum=community.forum), SETTINGS)
+    # Dialogs are made from community records alone: a setting that only shapes documents leaves them be.
+    stricter = SETTINGS.model_copy(update={"dedup_threshold": 0.5})
+    assert documents_version(docs, community, stricter) != documents_version(docs, community, SETTINGS)
+    assert dialogs_version(community, stricter) == dialogs_version(community, SETTINGS)
+    # A changed post reaches both.
     edited = CommunityFiles(forum=(forum_file(tmp_path, [json.dumps(POST), json.dumps({**REPLY, "text": "x"})], "b.jsonl"),))
     assert dialogs_version(edited, SETTINGS) != dialogs_version(community, SETTINGS)
     assert documents_version(docs, edited, SETTINGS) != documents_version(docs, community, SETTINGS)

@@ -1,4 +1,5 @@
 from bbcopilot.config import DatasetSettings
+from bbcopilot.corpus import rows_from_forum, split_of
 from bbcopilot.dialogs import conversation, dialogs_from_forum
 
 
@@ -21,6 +22,9 @@ def test_forum_topics_keep_the_split_of_their_group():
         {"topic_id": 5, "post_id": 1, "author": "a", "text": "How?", "posted_at": "2020-01-01T00:00:00+03:00"},
         {"topic_id": 5, "post_id": 2, "author": "b", "text": "Like so.", "posted_at": "2020-01-02T00:00:00+03:00"},
     ]
-    settings = DatasetSettings()
+    settings = DatasetSettings(validation_fraction=0.3, test_fraction=0.3)
     [dialog] = dialogs_from_forum(posts, settings)
     assert dialog["id"] == "forum:5" and [m["role"] for m in dialog["messages"]] == ["user", "assistant"]
+    [topic] = rows_from_forum(posts)
+    assert dialog["split"] == split_of(topic.group, settings), "a topic's dialog and document share a split"
+    assert {split_of(f"forum:{t}", settings) for t in range(30)} == {"train", "validation", "test"}

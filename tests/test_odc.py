@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from bbcopilot.errors import InputError
 from bbcopilot.odc import RENDERINGS, OdcError, read_odc, render
 from bbcopilot.odc.decoders import DECODERS
-from bbcopilot.odc.nodes import LinkRef, Text
+from bbcopilot.odc.nodes import LinkRef
 from bbcopilot.odc.stores import Reader
 
 # ================================================================ a tiny .odc writer

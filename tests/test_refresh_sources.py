@@ -7,7 +7,6 @@ cold, then with nothing changed (every task served from cache).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import shutil
