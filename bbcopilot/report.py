@@ -69,7 +69,7 @@ def render_report(title: str, results: list[StageResult], settings: dict[str, An
 def write_report(workspace: Path, markdown: str, name: str) -> Path:
     """Write the report under `reports/` with a timestamp, and as `reports/<name>-latest.md`."""
     folder = workspace / REPORTS
-    path = folder / f"{name}-{datetime.now(UTC):%Y%m%dT%H%M%S}.md"
+    path = folder / f"{name}-{datetime.now(UTC):%Y%m%dT%H%M%S-%f}.md"  # two runs in one second keep both
     atomic_write_text(path, markdown)
     atomic_write_text(folder / f"{name}-latest.md", markdown)
     return path
