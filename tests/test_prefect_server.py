@@ -1,11 +1,14 @@
-"""The refresh flow against a real `prefect server` on 127.0.0.1, run by the CLI with PREFECT_API_URL set."""
+"""The flows against a real `prefect server` on 127.0.0.1: run by the CLI, and as served deployments."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -58,3 +61,43 @@ def test_refresh_runs_against_a_real_server_and_publishes_its_report(prefect_ser
     task_runs = httpx.post(f"{api}/task_runs/filter", json={"limit": 50}).json()
     assert {"convert_corpus", "build_documents", "build_chunks"} <= {t["name"].rsplit("-", 1)[0] for t in task_runs}
     assert f"documents {len(DOCUMENTS)}, failed 0" in report.read_text()
+
+
+def test_served_deployments_run_with_parameters_from_the_server(prefect_server, blackbox_dir, tmp_path):
+    """What the UI's "Custom run" does: a deployment of `deployments.serve` run with parameters."""
+    api, env = prefect_server
+    env = {**env, "PREFECT_API_URL": api}
+    source = tmp_path / "blackbox"
+    for relpath in DOCUMENTS[:2]:
+        (source / relpath).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(blackbox_dir / relpath, source / relpath)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "deployments.serve", "--profile", "demo"], env=env, cwd=Path(__file__).parent.parent,
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        names: set[str] = set()
+        while time.monotonic() < deadline and "refresh-demo" not in names:
+            names = {d["name"] for d in httpx.post(f"{api}/deployments/filter", json={"limit": 20}).json()}
+            time.sleep(1)
+        assert {"refresh-demo", "train-demo", "pipeline-demo"} <= names
+        schedules = httpx.post(f"{api}/deployments/filter", json={"limit": 20}).json()
+        nightly = next(d for d in schedules if d["name"] == "refresh-demo")
+        assert nightly["schedules"][0]["schedule"]["cron"] == "0 2 * * *"
+
+        overrides = {"workspace": str(tmp_path / "ws"), "sources.blackbox_dir": str(source),
+                     "sources.telegram_exports": [], "sources.forum_mirror_dir": None, "model.tiny_vocab_size": 600}
+        run = subprocess.run(
+            [sys.executable, "-c", (
+                "import json, sys; from prefect.deployments import run_deployment; "
+                "r = run_deployment('refresh/refresh-demo', parameters={'profile': 'demo', 'overrides': json.loads(sys.argv[1])}, "
+                "timeout=240, poll_interval=1); print(r.state.type.value)"
+            ), json.dumps(overrides)],
+            env=env, capture_output=True, text=True, timeout=300,
+        )
+        assert run.stdout.strip().splitlines()[-1] == "COMPLETED", run.stderr[-2000:]
+        assert (tmp_path / "ws" / "datasets" / "chunks" / "LATEST").is_file()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
