@@ -251,7 +251,8 @@ def evaluate(
     except BBCopilotError as err:
         _fail(err)
     print((Path(result.path) / "report.md").read_text(encoding="utf-8"))
-    console.print(f"Evaluation: {result.path}")
+    console.print(f"Evaluation: [bold]{result.path}[/bold]", highlight=False)
+    print(result.path)  # last line of stdout, for scripts
 
 
 @app.command("tiny-model")

@@ -6,6 +6,7 @@ cached), and after one source file changed (only what descends from it reruns).
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -190,3 +191,24 @@ def test_secrets_reach_no_artefact_report_or_flow_parameter(runs, corpus):
         for state, _, _ in runs.values():
             run = client.read_flow_run(state.state_details.flow_run_id)
             assert not any(secret.decode() in repr(run.parameters) for secret in secrets)
+
+
+def test_cli_evaluate_compares_an_exported_model_with_the_base(runs, corpus):
+    import subprocess
+    import sys
+
+    exports = corpus["workspace"] / "exports"
+    model = exports / (exports / "LATEST").read_text().strip()
+    settings = [f"{key}={json.dumps(value)}" for key, value in _overrides(corpus).items()]
+    settings += ["eval.max_prompts=2", "eval.max_qa=1", "eval.temperatures=[0.6]"]
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "bbcopilot"), "evaluate", "--model", str(model),
+         *(part for item in settings for part in ("--set", item))],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    folder = Path(result.stdout.strip().splitlines()[-1])
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert metrics["temperatures"] == [0.6] and metrics["counts"]["prompts"] == 2
+    assert set(metrics["bits_per_byte"]) >= {"base", "tuned"}
+    assert (folder / "report.md").read_text() in result.stdout, "the report is printed"
