@@ -38,12 +38,22 @@ def _drop(crawler, reason: str, message: str) -> DropItem:
     return DropItem(message)
 
 
-class UsablePostPipeline:
+class _CrawlPipeline:
+    """An item pipeline bound to its crawler (whose stats count what it keeps and drops)."""
+
     @classmethod
     def from_crawler(cls, crawler):
-        obj = cls()
+        obj = cls(*cls.arguments(crawler))
         obj.crawler = crawler
         return obj
+
+    @classmethod
+    def arguments(cls, crawler) -> tuple:
+        """What the constructor takes, read from the crawler's settings or the environment."""
+        return ()
+
+
+class UsablePostPipeline(_CrawlPipeline):
 
     def process_item(self, item):
         if isinstance(item, ForumPost) and item.status != "ok":
@@ -51,7 +61,7 @@ class UsablePostPipeline:
         return item
 
 
-class PIIScrubPipeline:
+class PIIScrubPipeline(_CrawlPipeline):
     """Authors -> keyed pseudonyms; e-mails, phones, handles in texts -> placeholders.
 
     The key comes from the environment (``BBCOPILOT_PSEUDONYM_KEY``), never from the
@@ -62,13 +72,11 @@ class PIIScrubPipeline:
         self.key = key
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def arguments(cls, crawler) -> tuple:
         key = os.environ.get(KEY_ENV, "")
         if not key:
             raise ConfigError(f"{KEY_ENV} is not set: the crawler will not write unpseudonymised authors")
-        obj = cls(key)
-        obj.crawler = crawler
-        return obj
+        return (key,)
 
     def process_item(self, item):
         if not isinstance(item, ForumPost):
@@ -85,15 +93,9 @@ class PIIScrubPipeline:
         return item
 
 
-class DedupPipeline:
+class DedupPipeline(_CrawlPipeline):
     def __init__(self):
         self.seen: set[int] = set()
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        obj = cls()
-        obj.crawler = crawler
-        return obj
 
     def process_item(self, item):
         if not isinstance(item, ForumPost):
@@ -126,7 +128,7 @@ def _repair_tail(path: Path) -> None:
 _POST_ID = re.compile(rb'"post_id":\s*(\d+)')
 
 
-class _AppendOnlyJsonLines:
+class _AppendOnlyJsonLines(_CrawlPipeline):
     """A JSON Lines file the crawl appends to, one flushed line per record, so a killed
     crawl loses at most the line being written (cut off again on the next start)."""
 
@@ -137,13 +139,11 @@ class _AppendOnlyJsonLines:
         self.fd: int | None = None
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def arguments(cls, crawler) -> tuple:
         path = crawler.settings.get(cls.SETTING)
         if not path:
             raise NotConfigured(f"{cls.SETTING} is not set")
-        obj = cls(Path(path))
-        obj.crawler = crawler
-        return obj
+        return (Path(path),)
 
     def open_spider(self):
         self.path.parent.mkdir(parents=True, exist_ok=True)
