@@ -93,6 +93,15 @@ def read_records(files: tuple[str, ...], shape: RecordShape, skipped: list[tuple
     return records
 
 
+def _card(documents: list[dict[str, Any]], summary: str) -> dict[str, Any]:
+    """A dataset card's languages and per-source licences, from the document rows it was made of."""
+    return {
+        "languages": sorted({r["language"] for r in documents}),
+        "licences": {r["source"]: r["licence"] for r in documents},
+        "summary": summary,
+    }
+
+
 # ---------------------------------------------------------------- documents
 
 
@@ -123,12 +132,11 @@ def build_documents(
         DOCUMENTS,
         version,
         records,
-        card={
-            "languages": sorted({r["language"] for r in records}),
-            "licences": {r["source"]: r["licence"] for r in records},
-            "summary": "One row per BlackBox document, forum topic or Telegram reply chain: "
+        card=_card(
+            records,
+            "One row per BlackBox document, forum topic or Telegram reply chain: "
             "cleaned (NFC, LF), exact and near duplicates removed, split by module/document/topic.",
-        },
+        ),
         manifest={
             "inputs": sorted(Path(p).parent.name for p in converted),
             "community": community.fingerprint(),
@@ -189,13 +197,12 @@ def build_chunks(workspace: Workspace, documents: StageResult, model: str, setti
         CHUNKS,
         version,
         chunk_rows,
-        card={
-            "languages": sorted({r["language"] for r in rows}),
-            "licences": {r["source"]: r["licence"] for r in rows},
-            "summary": f"Windows of {settings.chunk_tokens} tokens ({settings.chunk_overlap} shared with the next), "
+        card=_card(
+            rows,
+            f"Windows of {settings.chunk_tokens} tokens ({settings.chunk_overlap} shared with the next), "
             "each opening with a context header (language, framework, subsystem, module, kind) that counts "
             f"within the window; tokenizer of `{model}`; `input_ids` hold the exact tokens.",
-        },
+        ),
         manifest={"documents": documents.version, "tokenizer": model, "settings": settings.model_dump()},
     )
     table: dict[tuple[str, str], dict[str, Any]] = {}
