@@ -8,17 +8,21 @@ command-line overrides win over both. Secrets are `SecretStr`: they print as
 
 from __future__ import annotations
 
+import difflib
+import os
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
 from bbcopilot.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "configs"
+ENV_PREFIX = "BBCOPILOT_"
 
 
 class Section(BaseModel):
@@ -163,7 +167,7 @@ class Settings(BaseSettings):
     """Every setting of a run. A profile names only what differs from these defaults."""
 
     model_config = SettingsConfigDict(
-        env_prefix="BBCOPILOT_", env_nested_delimiter="__", extra="forbid", validate_default=True
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True
     )
 
     profile: str = Field("default", description="Name of the profile this was loaded from.")
@@ -215,13 +219,99 @@ def load_settings(profile: str | Path = "demo", overrides: dict[str, Any] | None
     for dotted in overrides or {}:
         if _is_secret(tuple(dotted.split("."))):
             # Overrides travel as flow parameters into Prefect's database and UI.
-            variable = "BBCOPILOT_" + dotted.upper().replace(".", "__")
-            raise ConfigError(f"override {dotted}: a secret is set through the environment ({variable}), never as an override")
+            raise ConfigError(f"override {dotted}: a secret is set through the environment "
+                              f"({_variable(dotted.split('.'))}), never as an override")
+    variables = _environment()
+    given = _given(variables)  # a variable that is not valid JSON is named before the settings read it
     try:
         settings = Settings(**data)  # the environment wins over the profile
     except ValidationError as err:
-        raise _config_error(str(path), err, ()) from None
+        variable = _variable_setting(err.errors()[0]["loc"], variables, given)
+        raise _config_error(f"environment {variable}" if variable else str(path), err, ()) from None
     return _anchor_paths(_apply_overrides(settings, overrides or {}))
+
+
+# ---- the environment ------------------------------------------------------------------------
+
+def _variable(loc) -> str:
+    """The environment variable of a setting: ("train", "sft_epochs") -> BBCOPILOT_TRAIN__SFT_EPOCHS."""
+    return ENV_PREFIX + "__".join(str(part) for part in loc).upper()
+
+
+def _environment() -> dict[tuple[str, ...], str]:
+    """Our variables, {setting path: variable name}, each checked against the settings tree.
+
+    `BBCOPILOT_<SECTION>__<FIELD>` sets a field, `BBCOPILOT_<NAME>` a top-level field or a whole
+    section (as JSON). A name with '__' that misses the tree is a misspelt setting: a ConfigError
+    naming the variable and the closest name. A name without '__' that is not (nearly) a setting is
+    someone else's variable and is left alone: the crawler's subprocess reads BBCOPILOT_PSEUDONYM_KEY.
+    Values are never shown: a variable may hold a secret.
+    """
+    found = {}
+    for name in sorted(os.environ):
+        if not name.upper().startswith(ENV_PREFIX):
+            continue
+        loc = tuple(name[len(ENV_PREFIX):].lower().split("__"))
+        model: Any = Settings
+        for depth, part in enumerate(loc):
+            if not (isinstance(model, type) and issubclass(model, BaseModel)):
+                raise ConfigError(f"environment {name}: {'.'.join(loc[:depth])} is a setting, not a section")
+            fields = model.model_fields
+            if part in fields:
+                model = fields[part].annotation
+                continue
+            if depth > 0:
+                what, names, cutoff = f"section {loc[0]} has no setting '{part}'", list(fields), 0.6
+            elif len(loc) > 1:
+                what, cutoff = f"no settings section '{part}'", 0.6
+                names = [f for f, info in fields.items() if isinstance(info.annotation, type)
+                         and issubclass(info.annotation, Section)]
+            else:
+                what, names, cutoff = f"no setting '{part}'", list(fields), 0.8
+            close = difflib.get_close_matches(part, names, n=1, cutoff=cutoff)
+            if len(loc) == 1 and not close:
+                break  # not a setting
+            guess = f" (did you mean {_variable((*loc[:depth], close[0], *loc[depth + 1:]))}?)" if close else ""
+            raise ConfigError(f"environment {name}: {what}{guess}")
+        else:
+            found[loc] = name
+    return found
+
+
+class _Variables(EnvSettingsSource):
+    """The settings' own reading of the environment, limited to the named variables."""
+
+    def __init__(self, names):
+        self.names = list(names)
+        super().__init__(Settings)
+
+    def _load_env_vars(self) -> dict[str, str]:
+        return {name.lower(): os.environ[name] for name in self.names}
+
+
+def _given(variables: dict[tuple[str, ...], str]) -> dict[str, Any]:
+    """The values our variables give, parsed as the settings parse them (lists and sections as JSON)."""
+    try:
+        return _Variables(variables.values())()
+    except SettingsError as err:
+        for name in variables.values():  # pydantic-settings names the section only: find the variable
+            try:
+                _Variables([name])()
+            except SettingsError:
+                raise ConfigError(f"environment {name}: not valid JSON, as a list or a section must be "
+                                  f"(e.g. [0.2, 0.6])") from None
+        raise ConfigError(f"environment {', '.join(variables.values())}: {err}") from None
+
+
+def _variable_setting(loc: tuple, variables: dict[tuple[str, ...], str], given: dict[str, Any]) -> str | None:
+    """The variable that gave the value at `loc`, if the environment gave it (it wins over the profile)."""
+    node: Any = given
+    for part in loc:
+        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return None
+    return next(variables[loc[:depth]] for depth in range(len(loc), 0, -1) if loc[:depth] in variables)
 
 
 def _apply_overrides(settings: Settings, overrides: dict[str, Any]) -> Settings:

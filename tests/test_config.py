@@ -79,3 +79,64 @@ def test_an_invalid_secret_is_not_echoed(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_settings(profile)
     assert "qa.api_key" in str(caught.value) and "sk-leaked-value" not in str(caught.value)
+
+
+# ---- the environment: a wrong variable is named, never blamed on the profile ---------------
+
+def test_environment_typo_names_the_variable_not_the_profile(monkeypatch):
+    monkeypatch.setenv("BBCOPILOT_TRAIN__SFT_EPOCHZ", "2")
+    with pytest.raises(ConfigError) as caught:
+        load_settings("demo")
+    assert str(caught.value) == ("environment BBCOPILOT_TRAIN__SFT_EPOCHZ: section train has no setting 'sft_epochz' "
+                                 "(did you mean BBCOPILOT_TRAIN__SFT_EPOCHS?)")
+
+
+def test_misspelt_section_fails_and_names_the_closest(monkeypatch):
+    monkeypatch.setenv("BBCOPILOT_TRIAN__SFT_EPOCHS", "2")
+    with pytest.raises(ConfigError) as caught:
+        load_settings("demo")
+    assert str(caught.value) == ("environment BBCOPILOT_TRIAN__SFT_EPOCHS: no settings section 'trian' "
+                                 "(did you mean BBCOPILOT_TRAIN__SFT_EPOCHS?)")
+
+
+def test_environment_wrong_type_names_the_variable(monkeypatch):
+    monkeypatch.setenv("BBCOPILOT_TRAIN__SFT_EPOCHS", "lots")
+    with pytest.raises(ConfigError, match=r"^environment BBCOPILOT_TRAIN__SFT_EPOCHS: train\.sft_epochs: .*'lots'"):
+        load_settings("demo")
+    monkeypatch.setenv("BBCOPILOT_TRAIN__SFT_EPOCHS", "2")
+    monkeypatch.setenv("BBCOPILOT_EVAL__TEMPERATURES", "0.2 and 0.6")
+    with pytest.raises(ConfigError, match=r"^environment BBCOPILOT_EVAL__TEMPERATURES: not valid JSON"):
+        load_settings("demo")
+
+
+def test_an_invalid_secret_in_the_environment_is_named_not_echoed(monkeypatch):
+    monkeypatch.setenv("BBCOPILOT_QA", '{"api_key": ["sk-leaked-value"]}')
+    with pytest.raises(ConfigError) as caught:
+        load_settings("demo")
+    assert str(caught.value).startswith("environment BBCOPILOT_QA: qa.api_key: ")
+    assert "sk-leaked-value" not in str(caught.value)
+    monkeypatch.delenv("BBCOPILOT_QA")
+    monkeypatch.setenv("BBCOPILOT_QA__API_KEY__VALUE", "sk-leaked-value")
+    with pytest.raises(ConfigError, match="BBCOPILOT_QA__API_KEY__VALUE: qa.api_key is a setting, not a section") as caught:
+        load_settings("demo")
+    assert "sk-leaked-value" not in str(caught.value)
+
+
+def test_a_profile_fault_is_still_the_profiles_when_the_environment_sets_the_section(monkeypatch, tmp_path):
+    profile = tmp_path / "bad.yaml"
+    profile.write_text("train:\n  sft_epochs: lots\n")
+    monkeypatch.setenv("BBCOPILOT_TRAIN", '{"lora_r": 4}')  # a whole section as JSON, merged with the profile
+    with pytest.raises(ConfigError, match=r"^\S*bad\.yaml: train\.sft_epochs"):
+        load_settings(profile)
+    profile.write_text("train:\n  sft_epochs: 3\n")
+    settings = load_settings(profile)
+    assert (settings.train.lora_r, settings.train.sft_epochs) == (4, 3)
+
+
+def test_variables_that_are_not_settings_are_left_alone(monkeypatch):
+    monkeypatch.setenv("BBCOPILOT_PSEUDONYM_KEY", "read-by-the-crawler")  # scrapers/forum/pipelines.py
+    monkeypatch.setenv("OTHER_TRIAN__SFT_EPOCHS", "2")
+    assert load_settings("demo").train.sft_max_steps == 30
+    monkeypatch.setenv("BBCOPILOT_WORKSPAC", "/tmp/elsewhere")  # but a near miss of a setting is a typo
+    with pytest.raises(ConfigError, match="BBCOPILOT_WORKSPAC: no setting 'workspac' .did you mean BBCOPILOT_WORKSPACE"):
+        load_settings("demo")
