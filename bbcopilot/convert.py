@@ -39,6 +39,8 @@ MANIFEST = "manifest.jsonl"
 TITLE_CHARS = 200
 # Subsystem whose modules carry no prefix: System/Mod/Kernel.odc is module Kernel.
 UNPREFIXED_SUBSYSTEMS = ("", "System")
+# The folders of a subsystem that hold its module sources, documentation and resources.
+SUBSYSTEM_FOLDERS = ("Mod", "Docu", "Rsrc")
 
 
 # The code that shapes a converted text: hash these for a cache key
@@ -93,20 +95,26 @@ def output_name(relpath: str, rendering: str) -> str:
     return PurePosixPath(relpath).with_suffix(suffix).as_posix()
 
 
+def module_name(subsystem: str, stem: str) -> str:
+    """The module BlackBox names by `<subsystem>/Mod/<stem>`: Text + Models = TextModels, System + Kernel = Kernel."""
+    return stem if subsystem in UNPREFIXED_SUBSYSTEMS else subsystem + stem
+
+
 def path_meta(relpath: str) -> tuple[str, str, str | None]:
     """(subsystem, kind, module) from a path like Text/Mod/Models.odc or Docu/Tut-1.odc."""
-    parts = PurePosixPath(relpath).parts
-    if len(parts) >= 3:
-        subsystem, kind = parts[0], parts[1]
-    elif len(parts) == 2:
-        subsystem, kind = "", parts[0]
+    path = PurePosixPath(relpath)
+    folders = path.parent.parts
+    if len(folders) >= 2 and folders[-1] in SUBSYSTEM_FOLDERS:
+        # The folder holding Mod/Docu/Rsrc is the subsystem, however deep: bbcp keeps
+        # subsystems in Check/Extra/Test/Mod/ (module TestLibrarianTest) and packaging/Deb/Mod/.
+        subsystem, kind = folders[-2], folders[-1]
+    elif len(folders) >= 2:
+        subsystem, kind = folders[0], folders[1]  # Dev/Rsrc/New/Cmds0.odc, Obx/Samples/MMTmpl.odc
+    elif folders:
+        subsystem, kind = "", folders[0]
     else:
         subsystem, kind = "", ""
-    module = None
-    if kind == "Mod":
-        stem = PurePosixPath(relpath).stem
-        module = stem if subsystem in UNPREFIXED_SUBSYSTEMS else subsystem + stem
-    return subsystem, kind, module
+    return subsystem, kind, module_name(subsystem, path.stem) if kind == "Mod" else None
 
 
 def title_of(text: str) -> str:

@@ -1,11 +1,13 @@
 """The `documents` dataset: every source as clean, deduplicated, split rows.
 
 Rows come from converted BlackBox documents (one per document), forum topics and
-Telegram reply chains (one per thread). Cleaning drops empty and binary-looking
-texts; exact and near duplicates (MinHash LSH) are dropped, the first one kept;
-each row is assigned to a split by a hash of its group (module, document or
-topic), so no part of one group is ever in two splits. Everything dropped is
-counted with its reason.
+Telegram reply chains (one per thread). Cleaning drops binary-looking and empty
+texts and strips control characters; exact and near duplicates (MinHash LSH) are
+dropped, the first one kept; each row is assigned to a split by a salted hash of
+its group, so no part of one group is ever in two splits. A group is a module
+(its source, documentation and resources alike, see `document_group`), the other
+pages of a subsystem, a series of top-level pages, a forum topic or a Telegram
+reply chain. Everything dropped is counted with its reason.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Any
 
 from bbcopilot.config import DatasetSettings
+from bbcopilot.convert import module_name
 
 BLACKBOX_LICENCE = "bsd-2-clause"
 COMMUNITY_LICENCE = "other"  # posts belong to their authors; used for research, pseudonymised
@@ -39,7 +42,11 @@ KIND_LABELS = {
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 _LATIN = re.compile(r"[A-Za-z]")
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Signs of a binary text: control characters other than tab and line ends, and decoding failures.
 _CONTROL = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\uFFFD]")
+# What cleaning strips (line ends are LF by then): every C0 control but tab and LF, and DEL.
+# Some BlackBox documents hold NULs (System/Rsrc/About.odc: "\u00a9\x00 2017").
+_STRIPPED = re.compile(r"[\x00-\x08\x0B-\x1F\x7F]")
 
 
 @dataclass
@@ -69,21 +76,21 @@ class CorpusReport:
 
 def rows_from_converted(documents: Iterable[dict[str, Any]]) -> list[DocumentRow]:
     """Rows from converted-document records (the convert stage's JSON)."""
+    documents = list(documents)
+    # A resource is a module's only where that module is known from a source or a page of its own.
+    modules = {_module_about(doc) for doc in documents} - {None}
     rows = []
     for doc in documents:
         meta, source = doc["meta"], doc["source"]
-        module = meta.get("module") or ""
         rows.append(
             DocumentRow(
                 id=meta["relpath"],
                 source=source,
                 subsystem=meta.get("subsystem", ""),
-                module=module,
+                module=meta.get("module") or "",
                 kind=meta.get("kind", ""),
                 title=meta.get("title", ""),
-                # A module's source and its documentation describe the same thing:
-                # keep them in one split so documentation cannot leak a held-out module.
-                group=f"module:{module}" if module else f"doc:{_doc_group(meta)}",
+                group=document_group(doc, modules),
                 licence=BLACKBOX_LICENCE if source == "blackbox" else COMMUNITY_LICENCE,
                 text=doc["text"],
             )
@@ -91,12 +98,67 @@ def rows_from_converted(documents: Iterable[dict[str, Any]]) -> list[DocumentRow
     return rows
 
 
-def _doc_group(meta: dict[str, Any]) -> str:
-    # Text/Docu/Models.odc documents the module TextModels.
-    parts = meta["relpath"].split("/")
-    if len(parts) == 3 and parts[1] == "Docu":
-        return f"{parts[0]}{Path(parts[2]).stem}".removeprefix("System")
-    return meta["relpath"]
+# Resources every subsystem has, read by the framework itself (Dialog.MapString reads
+# <Sub>/Rsrc/Strings, the menus come from <Sub>/Rsrc/Menus): the subsystem's, even where a
+# module of that name exists (System/Rsrc/Strings is not the module Strings' resource).
+SUBSYSTEM_RESOURCES = ("Strings", "Menus")
+# bbcp keeps each platform's implementation beside the module: Comm/Mod/TCP__Lin.odc is CommTCP on Linux.
+PLATFORM_SUFFIX = "__"
+_DECLARED_MODULE = re.compile(r"\s*MODULE\s+(\w+)\s*;")  # how a module source opens
+_NUMBERED = re.compile(r"\d+$")  # Std/Rsrc/Cmds1.odc: a second form of StdCmds
+
+
+def _module_about(document: dict[str, Any]) -> str | None:
+    """The module a converted document is its source or documentation page of, if any.
+
+    A source is named by its path (`convert.path_meta`), or, outside any Mod folder, by the
+    module its text declares (bbcp's Fbsd/Console.odc is an older FbsdConsole). A page directly
+    in <Sub>/Docu/ whose name can be a module's (an identifier: no `-` as in Dev-Man or Sys-Map)
+    documents the module of that name, whether or not the corpus has its source; top-level
+    Docu/ pages (Help, Tour) belong to no subsystem, hence to no module.
+    """
+    meta = document["meta"]
+    path = PurePosixPath(meta["relpath"])
+    module = meta.get("module")
+    if not module and (declared := _DECLARED_MODULE.match(document["text"])):
+        module = declared[1]
+    if not module and meta.get("kind") == "Docu" and path.parent.name == "Docu" and meta.get("subsystem"):
+        module = module_name(meta["subsystem"], path.stem) if path.stem.isidentifier() else None
+    return module.split(PLATFORM_SUFFIX)[0] if module else None
+
+
+def _resource_of(meta: dict[str, Any], modules: set[str]) -> str | None:
+    """The module a file directly in <Sub>/Rsrc/ is a resource of: one known by that name, or by it less a number."""
+    path = PurePosixPath(meta["relpath"])
+    if meta.get("kind") != "Rsrc" or path.parent.name != "Rsrc" or not path.stem.isidentifier():
+        return None
+    if path.stem in SUBSYSTEM_RESOURCES:
+        return None
+    name = module_name(meta.get("subsystem", ""), path.stem)
+    return next((m for m in (name, _NUMBERED.sub("", name)) if m in modules), None)
+
+
+def document_group(document: dict[str, Any], modules: set[str]) -> str:
+    """The split group of a converted document; `modules` are the modules the corpus knows.
+
+    Every file about one module (its source and platform variants, its documentation, its
+    resources) is `module:<name>`, so no held-out module leaks through its documentation;
+    chunks and QA pairs inherit their document's split. The other pages of a subsystem (its
+    manuals, map, specifications, samples, other resources) describe the subsystem as a whole
+    and cite each other: they share `subsystem:<Sub>`, a group apart from the subsystem's
+    modules (one group for both would put a whole subsystem in one split). Top-level pages
+    are separate books (language report, tutorial, tour, licence): one group for them all would
+    hold a large share of the documentation in one split, so each series (`Tut-1` ... `Tut-TOC`,
+    `CP-Lang` and `CP-New`: the name before its first `-`) is a group of its own.
+    """
+    meta = document["meta"]
+    module = _module_about(document) or _resource_of(meta, modules)
+    if module:
+        return f"module:{module}"
+    if meta.get("subsystem"):
+        return f"subsystem:{meta['subsystem']}"
+    path = PurePosixPath(meta["relpath"])
+    return f"pages:{(path.parent / path.stem.split('-')[0]).as_posix()}"
 
 
 def rows_from_forum(posts: Iterable[dict[str, Any]]) -> list[DocumentRow]:
@@ -164,18 +226,24 @@ def rows_from_telegram(messages: Iterable[dict[str, Any]]) -> list[DocumentRow]:
 
 
 def normalise_text(text: str) -> str:
-    """NFC and LF line ends; indentation and inner spacing are kept (they are meaning in code)."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    """NFC, LF line ends, no control characters but tab and LF; indentation and inner spacing
+    are kept (they are meaning in code)."""
+    text = _STRIPPED.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = unicodedata.normalize("NFC", text)
     return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n") + "\n"
 
 
 def drop_reason(text: str) -> str | None:
-    """Why a text is not worth training on, or None."""
-    if not text.strip():
-        return "empty"
+    """Why a raw text is not worth training on, or None.
+
+    Judge a text before `normalise_text`: the control characters it strips are what marks a
+    binary text, and a text of nothing else is empty once cleaned.
+    """
     controls = len(_CONTROL.findall(text))
     if controls > max(8, len(text) // 50):
         return "binary-looking"
+    if not _STRIPPED.sub("", text).strip():
+        return "empty"
     return None
 
 
@@ -253,11 +321,11 @@ def build_documents(rows: list[DocumentRow], settings: DatasetSettings) -> tuple
     ordered = sorted(rows, key=lambda r: (SOURCE_ORDER.get(r.source, 9), r.id))
     clean = []
     for row in ordered:
-        row.text = normalise_text(row.text)
-        reason = drop_reason(row.text)
+        reason = drop_reason(row.text)  # before cleaning, which strips the marks of a binary text
         if reason:
             report.dropped[(row.source, reason)] += 1
             continue
+        row.text = normalise_text(row.text)
         clean.append(row)
     unique = deduplicate(clean, settings, report)
     for row in unique:
