@@ -90,17 +90,26 @@ def run(
 @app.command()
 def convert(
     src: Annotated[Path, typer.Argument(help="A .odc/.txt file or a folder of them.")],
-    out: Annotated[Path, typer.Argument(help="Output folder; relative paths are mirrored.")],
+    out: Annotated[
+        Path,
+        typer.Argument(
+            help="Output folder; relative paths are mirrored. It is replaced whole, once every input is "
+            "done (a killed run leaves it as it was), so it must be new, empty or an earlier convert's output."
+        ),
+    ],
     format: Annotated[str, typer.Option("--format", "-f", help="plain, source or markdown.")] = "plain",
 ) -> None:
-    """Convert BlackBox documents to UTF-8 text; exit 0 only when every input converted."""
+    """Convert BlackBox documents to UTF-8 text; exit 0 only when every input (and folder) converted."""
     from bbcopilot.convert import RENDERINGS, convert_tree
 
     if format not in RENDERINGS:
         _fail(BBCopilotError(f"--format {format}: choose one of {', '.join(RENDERINGS)}"))
     if not src.exists():
         _fail(BBCopilotError(f"{src}: no such file or folder"))
-    report = convert_tree(src, out, format)
+    try:
+        report = convert_tree(src, out, format)
+    except BBCopilotError as err:  # the output folder cannot be used or written
+        _fail(err)
     for relpath, reason in report.failures:
         console.print(f"[red]failed:[/red] {relpath}: {reason}", highlight=False)
     console.print(f"{report.converted} converted, {len(report.failures)} failed; manifest {report.manifest}")

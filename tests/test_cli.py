@@ -1,6 +1,11 @@
+import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 BBCOPILOT = str(Path(sys.executable).parent / "bbcopilot")
 COMMANDS = ["run", "convert", "crawl", "telegram", "datasets", "qa", "train", "evaluate", "tiny-model", "check-cp"]
@@ -35,3 +40,53 @@ def test_check_cp_reports_file_line_col_and_exit_code(tmp_path):
     bad = bbcopilot("check-cp", "-", stdin="MODULE M;\nBEGIN\n  writeln('x')\nEND M.\n")
     assert bad.returncode == 1
     assert bad.stdout.startswith("<stdin>:3:3: ") and "StdLog" in bad.stdout
+
+
+# ---------------------------------------------------------------- convert: bad input
+
+# Root reads and writes through any mode bits; without these two capabilities it is held
+# to them like any user, so a chmod 000 folder is unreadable as it is for one.
+AS_A_USER = ["setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search"]
+
+
+def bbcopilot_as_a_user(*args: str) -> subprocess.CompletedProcess:
+    if os.geteuid() != 0:
+        return bbcopilot(*args)
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root, and setpriv (util-linux) is not there to drop the capabilities that ignore file modes")
+    return subprocess.run([*AS_A_USER, BBCOPILOT, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_convert_names_an_unreadable_folder_and_converts_the_rest(blackbox_dir, tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    for folder in ("Obx/Mod", "Locked/Mod"):
+        (src / folder).mkdir(parents=True)
+        shutil.copy(blackbox_dir / "Obx/Mod/Hello0.odc", src / folder / "Hello0.odc")
+    (src / "Locked").chmod(0)
+    try:
+        result = bbcopilot_as_a_user("convert", str(src), str(out))
+    finally:
+        (src / "Locked").chmod(0o755)
+    assert result.returncode == 1, result.stderr
+    assert "failed: Locked: cannot list folder: Permission denied" in result.stderr
+    assert "1 converted, 1 failed" in result.stderr
+    assert (out / "Obx/Mod/Hello0.txt").read_text(encoding="utf-8").startswith("MODULE ObxHello0;")
+    rows = [json.loads(line) for line in (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["path"], r["status"]) for r in rows] == [("Obx/Mod/Hello0.odc", "ok"), ("Locked", "failed")]
+
+
+def test_convert_into_an_unwritable_folder_is_one_line(blackbox_dir, tmp_path):
+    readonly = tmp_path / "readonly"
+    readonly.mkdir()
+    readonly.chmod(0o555)
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder\n")
+    try:
+        denied = bbcopilot_as_a_user("convert", str(blackbox_dir / "Obx/Mod/Hello0.odc"), str(readonly / "out"))
+    finally:
+        readonly.chmod(0o755)
+    below_a_file = bbcopilot("convert", str(blackbox_dir / "Obx/Mod/Hello0.odc"), str(a_file / "out"))
+    for result, out, reason in ((denied, readonly / "out", "Permission denied"), (below_a_file, a_file / "out", "Not a directory")):
+        assert result.returncode == 2
+        assert result.stderr.splitlines() == [f"error: {out}: cannot write the output folder: {reason}"]
+    assert list(readonly.iterdir()) == []  # no temporary folder left behind

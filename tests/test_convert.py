@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bbcopilot import convert
 from bbcopilot.convert import (
     RENDERINGS,
     OdcError,
@@ -133,3 +134,31 @@ def test_convert_tree_whole_corpus(blackbox_dir, tmp_path):
         assert report.converted == 118 and report.failures == []
         suffix = ".md" if rendering == "markdown" else ".txt"
         assert len(list(out.rglob("*" + suffix))) == 118
+
+
+def test_convert_tree_replaces_its_output_whole_or_not_at_all(blackbox_dir, tmp_path, monkeypatch):
+    src, out = tmp_path / "src", tmp_path / "out"
+    _copy(blackbox_dir, src, ["Obx/Mod/Hello0.odc", "Form/Rsrc/Cmds.odc"])
+    convert_tree(src, out, "plain", progress=False)
+    (out / "stale.txt").write_text("from a source since deleted\n")
+    (src / "Form/Rsrc/Cmds.odc").unlink()
+    before = {p.relative_to(out).as_posix() for p in out.rglob("*")}
+
+    def killed():  # everything written, nothing renamed yet
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(convert.os, "sync", killed)
+    with pytest.raises(KeyboardInterrupt):
+        convert_tree(src, out, "plain", progress=False)
+    assert {p.relative_to(out).as_posix() for p in out.rglob("*")} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "src"]  # no temporary folder left
+    monkeypatch.undo()
+
+    convert_tree(src, out, "plain", progress=False)  # replaced whole: the stale outputs are gone
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == ["Obx/Mod/Hello0.txt", "manifest.jsonl"]
+    theirs = tmp_path / "theirs"
+    (theirs / "keep.txt").parent.mkdir()
+    (theirs / "keep.txt").write_text("a user's file\n")
+    with pytest.raises(InputError, match="not empty and holds no manifest.jsonl"):
+        convert_tree(src, theirs, "plain", progress=False)
+    assert [p.name for p in theirs.iterdir()] == ["keep.txt"]
