@@ -37,7 +37,7 @@ from bbcopilot import api_index, cpcheck, metrics
 from bbcopilot.api_index import ApiIndex
 from bbcopilot.config import EvalSettings
 from bbcopilot.errors import BBCopilotError
-from bbcopilot.qa import EndpointGenerator, Generator, LocalGenerator, Messages, load_prompt, model_fingerprint
+from bbcopilot.qa import EndpointGenerator, Generator, LocalGenerator, Messages, chat, load_prompt, model_fingerprint
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import Workspace, atomic_dir, atomic_write_json, atomic_write_text, code_version, content_hash
 
@@ -100,16 +100,14 @@ def select_questions(qa_path: str, limit: int) -> dict[str, list[dict[str, Any]]
     dataset = load_from_disk(qa_path)
     groups = {}
     for group, split in QA_GROUPS.items():
-        rows = dataset[split].to_list() if split in dataset else []
-        rows.sort(key=lambda row: hashlib.sha256(row["id"].encode("utf-8")).hexdigest())
-        groups[group] = rows[:limit] if limit else rows
+        if split not in dataset:
+            groups[group] = []
+            continue
+        # Order by the ids alone; only the rows kept become Python objects.
+        ids = list(dataset[split]["id"])
+        order = sorted(range(len(ids)), key=lambda i: hashlib.sha256(ids[i].encode("utf-8")).hexdigest())
+        groups[group] = dataset[split].select(order[:limit] if limit else order).to_list()
     return groups
-
-
-
-def chat(content: str) -> Messages:
-    """A conversation as the assistant is used: the project's system prompt and one user message."""
-    return [{"role": "system", "content": load_prompt("system")}, {"role": "user", "content": content}]
 
 
 # ---------------------------------------------------------------- bits per byte
@@ -242,9 +240,11 @@ def evaluate_models(
     from datasets import load_from_disk
 
     final = evaluation_dir(workspace, documents, qa, base_model, tuned_model, settings)
-    test = load_from_disk(documents.path)["test"].to_list()
+    test = load_from_disk(documents.path)["test"]
     if settings.max_texts:
-        test = test[: settings.max_texts]
+        test = test.select(range(min(settings.max_texts, len(test))))
+    # Only the texts scored become Python objects, with only the columns the scores need.
+    test = test.select_columns(["text", "subsystem", "source"]).to_list()
     if not test:
         raise BBCopilotError(f"{documents.path}: the test split is empty; nothing to evaluate on")
     prompts = load_eval_prompts(settings.max_prompts)

@@ -149,8 +149,14 @@ class DocumentContext:
         }
 
 
-def conversation(template: str, **fields: str) -> Messages:
-    return [{"role": "system", "content": load_prompt("system")}, {"role": "user", "content": template.format(**fields)}]
+def chat(content: str) -> Messages:
+    """One user turn as the assistant is used: the project's system prompt, then `content`.
+
+    The one builder of that message list: QA generation (grounded and ungrounded),
+    QA SFT, DPO and the evaluation all ask through it, so the DPO negative is
+    generated with exactly the prompt that training and evaluation show the model.
+    """
+    return [{"role": "system", "content": load_prompt("system")}, {"role": "user", "content": content}]
 
 
 def _clean(output: str) -> str:
@@ -183,7 +189,7 @@ def generate_pairs(
     asks = [(c, n) for c in contexts for n in range(settings.questions_per_document)]
 
     questions = generator(
-        [conversation(question_template, **c.fields()) for c, _ in asks], settings.max_new_tokens, settings.temperature
+        [chat(question_template.format(**c.fields())) for c, _ in asks], settings.max_new_tokens, settings.temperature
     )
     progress(len(asks))
     rows, skipped = [], []
@@ -196,14 +202,12 @@ def generate_pairs(
         grounded.append((context, number, question))
 
     answers = generator(
-        [conversation(answer_template, question=q, **c.fields()) for c, _, q in grounded],
+        [chat(answer_template.format(question=q, **c.fields())) for c, _, q in grounded],
         settings.max_new_tokens,
         settings.temperature,
     )
-    # The same question with no context: what the base model says on its own.
-    ungrounded = generator(
-        [[{"role": "user", "content": q}] for _, _, q in grounded], settings.max_new_tokens, settings.temperature
-    )
+    # The same question with no context, asked as training asks it: what the base model says on its own.
+    ungrounded = generator([chat(q) for _, _, q in grounded], settings.max_new_tokens, settings.temperature)
     progress(len(grounded))
     for (context, number, question), answer, rejected in zip(grounded, answers, ungrounded):
         answer, rejected = _clean(answer), _clean(rejected)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bbcopilot.config import ModelSettings, TrainSettings
 from bbcopilot.errors import InputError
-from bbcopilot.qa import load_prompt, model_fingerprint, prompts_fingerprint
+from bbcopilot.qa import chat, model_fingerprint, prompts_fingerprint
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import Workspace, atomic_dir, atomic_write_json, code_version, content_hash
 
@@ -88,13 +89,13 @@ def _checkpoints(workspace: Workspace, stage: str, version: str) -> Path:
     return workspace.root / "tmp" / stage / version
 
 
-def _save_merged(trainer, tokenizer, workspace: Workspace, stage: str, version: str, lineage: dict[str, Any]) -> Path:
+def _save_merged(trainer, workspace: Workspace, stage: str, version: str, lineage: dict[str, Any]) -> Path:
     """Merge the LoRA adapter into the weights, save model, tokenizer and lineage atomically, move LATEST."""
     merged = trainer.model.merge_and_unload()
     final = workspace.version_dir(stage, version)
     with atomic_dir(final) as building:
         merged.save_pretrained(building)
-        tokenizer.save_pretrained(building)
+        trainer.processing_class.save_pretrained(building)
         atomic_write_json(building / "lineage.json", lineage)
     workspace.set_latest(stage, version)
     shutil.rmtree(_checkpoints(workspace, stage, version), ignore_errors=True)
@@ -113,8 +114,25 @@ def _figures(trainer, train_output) -> dict[str, Any]:
     return figures
 
 
-def _supervised(model_path: str, train, validation, output_dir: Path, settings: TrainSettings, model: ModelSettings, **config):
-    """LoRA SFT with early stopping on `validation` (when it has rows); returns trainer, tokenizer, output."""
+def _eval_history(trainer) -> list[dict[str, float]]:
+    """Each evaluation's step and validation loss, unrounded: the lineage shows what early stopping saw."""
+    return [{"step": e["step"], "eval_loss": e["eval_loss"]} for e in trainer.state.log_history if "eval_loss" in e]
+
+
+def _as_chat(split, rows_to_examples: Callable[[dict[str, list]], dict[str, list]]):
+    """A QA split mapped in batches to training examples, never pulled into Python lists whole.
+
+    Kept in memory and never read from a cache file: the examples hold the system
+    prompt, read from a file that the map's fingerprint cannot see, and the QA
+    dataset's folder is a finished artefact that nothing writes into.
+    """
+    return split.map(
+        rows_to_examples, batched=True, remove_columns=split.column_names, keep_in_memory=True, load_from_cache_file=False
+    )
+
+
+def _sft_trainer(model_path: str, train, validation, output_dir: Path, settings: TrainSettings, model: ModelSettings, **config):
+    """A LoRA SFT trainer with early stopping on `validation` (when it has rows)."""
     from transformers import EarlyStoppingCallback
     from trl import SFTConfig, SFTTrainer
 
@@ -137,106 +155,111 @@ def _supervised(model_path: str, train, validation, output_dir: Path, settings: 
     if not len(trainer.train_dataset):
         # TRL drops examples it cannot fit; torch's own message for that ("num_samples=0") names nothing.
         raise InputError(str(output_dir), f"no training example fits train.max_length={settings.max_length}")
-    return trainer, tokenizer, trainer.train()
+    return trainer
+
+
+# Each stage is a trainer built from its dataset (what it trains and validates on: the
+# train split, the validation split for early stopping, never the test split), then
+# trained and saved merged. Tests inspect the trainers to prove which rows reach them.
 
 
 # ---------------------------------------------------------------- continued pretraining on chunks
 
 
-def train_on_chunks(
-    workspace: Workspace, chunks: StageResult, base_model: str, settings: TrainSettings, model: ModelSettings
-) -> StageResult:
+def chunks_trainer(chunks: StageResult, base_model: str, settings: TrainSettings, model: ModelSettings, output_dir: Path):
     from datasets import load_from_disk
 
-    version = training_version(SFT_CHUNKS, chunks.version, base_model, settings, model)
     data = load_from_disk(chunks.path)
     if not len(data["train"]) or not len(data["validation"]):
         raise InputError(chunks.path, "chunk training needs train and validation rows")
     columns = ["input_ids"]
     train = data["train"].select_columns(columns)
     validation = _limit(data["validation"], settings.max_eval_rows).select_columns(columns)
-    trainer, tokenizer, output = _supervised(
-        base_model, train, validation, _checkpoints(workspace, SFT_CHUNKS, version), settings, model,
+    return _sft_trainer(
+        base_model, train, validation, output_dir, settings, model,
         learning_rate=settings.sft_learning_rate,
         num_train_epochs=settings.sft_epochs,
         max_steps=settings.sft_max_steps,
         packing=False,  # chunks are already windows of the right length
     )
+
+
+def train_on_chunks(
+    workspace: Workspace, chunks: StageResult, base_model: str, settings: TrainSettings, model: ModelSettings
+) -> StageResult:
+    version = training_version(SFT_CHUNKS, chunks.version, base_model, settings, model)
+    trainer = chunks_trainer(chunks, base_model, settings, model, _checkpoints(workspace, SFT_CHUNKS, version))
+    output = trainer.train()
     figures = _figures(trainer, output) | {"stopped_early": trainer.state.global_step < trainer.state.max_steps}
-    lineage = {"base_model": base_model, "chunks": chunks.version, "figures": figures}
-    final = _save_merged(trainer, tokenizer, workspace, SFT_CHUNKS, version, lineage)
+    lineage = {"base_model": base_model, "chunks": chunks.version, "figures": figures, "evaluations": _eval_history(trainer)}
+    final = _save_merged(trainer, workspace, SFT_CHUNKS, version, lineage)
     return StageResult(SFT_CHUNKS, version, str(final), figures)
 
 
 # ---------------------------------------------------------------- QA supervised fine-tuning
 
 
-def qa_conversations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Prompt/completion pairs in chat form, with the project's system prompt."""
-    system = load_prompt("system")
-    return [
-        {
-            "prompt": [{"role": "system", "content": system}, {"role": "user", "content": r["question"]}],
-            "completion": [{"role": "assistant", "content": r["answer"]}],
-        }
-        for r in rows
-    ]
+def qa_conversations(rows: dict[str, list]) -> dict[str, list]:
+    """A batch of QA rows as prompt/completion pairs in chat form, the prompt as the assistant is asked."""
+    return {
+        "prompt": [chat(question) for question in rows["question"]],
+        "completion": [[{"role": "assistant", "content": answer}] for answer in rows["answer"]],
+    }
 
 
-def train_on_qa(
-    workspace: Workspace, qa: StageResult, model_path: str, settings: TrainSettings, model: ModelSettings
-) -> StageResult:
-    from datasets import Dataset, load_from_disk
+def qa_trainer(qa: StageResult, model_path: str, settings: TrainSettings, model: ModelSettings, output_dir: Path):
+    from datasets import load_from_disk
 
-    version = training_version(SFT_QA, qa.version, model_path, settings, model)
     data = load_from_disk(qa.path)
-    train = Dataset.from_list(qa_conversations(data["train"].to_list()))
-    validation = Dataset.from_list(qa_conversations(_limit(data["validation"], settings.max_eval_rows).to_list()))
-    if not len(train):
+    if not len(data["train"]):
         raise InputError(qa.path, "no QA pairs in the train split")
-    trainer, tokenizer, output = _supervised(
-        model_path, train, validation, _checkpoints(workspace, SFT_QA, version), settings, model,
+    train = _as_chat(data["train"], qa_conversations)
+    validation = _as_chat(_limit(data["validation"], settings.max_eval_rows), qa_conversations)
+    return _sft_trainer(
+        model_path, train, validation, output_dir, settings, model,
         learning_rate=settings.qa_learning_rate,
         num_train_epochs=settings.qa_epochs,
         max_steps=settings.qa_max_steps,
         completion_only_loss=True,  # learn the answers, not the questions
     )
-    figures = _figures(trainer, output) | {"qa_pairs": len(train)}
-    lineage = {"base_model": model_path, "qa": qa.version, "figures": figures}
-    final = _save_merged(trainer, tokenizer, workspace, SFT_QA, version, lineage)
+
+
+def train_on_qa(
+    workspace: Workspace, qa: StageResult, model_path: str, settings: TrainSettings, model: ModelSettings
+) -> StageResult:
+    version = training_version(SFT_QA, qa.version, model_path, settings, model)
+    trainer = qa_trainer(qa, model_path, settings, model, _checkpoints(workspace, SFT_QA, version))
+    output = trainer.train()
+    figures = _figures(trainer, output) | {"qa_pairs": len(trainer.train_dataset)}
+    lineage = {"base_model": model_path, "qa": qa.version, "figures": figures, "evaluations": _eval_history(trainer)}
+    final = _save_merged(trainer, workspace, SFT_QA, version, lineage)
     return StageResult(SFT_QA, version, str(final), figures)
 
 
 # ---------------------------------------------------------------- preference alignment
 
 
-def preference_pairs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Grounded answer preferred over the same question answered without the document."""
-    system = load_prompt("system")
-    return [
-        {
-            "prompt": [{"role": "system", "content": system}, {"role": "user", "content": r["question"]}],
-            "chosen": [{"role": "assistant", "content": r["answer"]}],
-            "rejected": [{"role": "assistant", "content": r["rejected"]}],
-        }
-        for r in rows
-        if r["rejected"]
-    ]
+def preference_pairs(rows: dict[str, list]) -> dict[str, list]:
+    """A batch of QA rows as preference pairs: the grounded answer preferred over the same question
+    answered without the document. Rows without a rejected answer make no pair."""
+    kept = [i for i, rejected in enumerate(rows["rejected"]) if rejected]
+    return {
+        "prompt": [chat(rows["question"][i]) for i in kept],
+        "chosen": [[{"role": "assistant", "content": rows["answer"][i]}] for i in kept],
+        "rejected": [[{"role": "assistant", "content": rows["rejected"][i]}] for i in kept],
+    }
 
 
-def align_with_dpo(
-    workspace: Workspace, qa: StageResult, model_path: str, settings: TrainSettings, model: ModelSettings
-) -> StageResult:
-    from datasets import Dataset, load_from_disk
+def dpo_trainer(qa: StageResult, model_path: str, settings: TrainSettings, model: ModelSettings, output_dir: Path):
+    from datasets import load_from_disk
     from trl import DPOConfig, DPOTrainer
 
-    version = training_version(DPO, qa.version, model_path, settings, model)
-    pairs = Dataset.from_list(preference_pairs(load_from_disk(qa.path)["train"].to_list()))
+    pairs = _as_chat(load_from_disk(qa.path)["train"], preference_pairs)
     if not len(pairs):
         raise InputError(qa.path, "no preference pairs (every rejected answer is empty)")
     network, tokenizer = _load(model_path, model)
     config = DPOConfig(
-        **_common_args(settings, model, _checkpoints(workspace, DPO, version)),
+        **_common_args(settings, model, output_dir),
         learning_rate=settings.dpo_learning_rate,
         max_steps=settings.dpo_steps,
         beta=settings.dpo_beta,
@@ -244,15 +267,22 @@ def align_with_dpo(
         save_strategy="no",
     )
     # ref_model=None: with LoRA, the adapter-disabled model is the reference.
-    trainer = DPOTrainer(
+    return DPOTrainer(
         model=network, ref_model=None, args=config, train_dataset=pairs, processing_class=tokenizer,
         peft_config=_lora(settings),
     )
+
+
+def align_with_dpo(
+    workspace: Workspace, qa: StageResult, model_path: str, settings: TrainSettings, model: ModelSettings
+) -> StageResult:
+    version = training_version(DPO, qa.version, model_path, settings, model)
+    trainer = dpo_trainer(qa, model_path, settings, model, _checkpoints(workspace, DPO, version))
     output = trainer.train()
     rewards = [e["rewards/accuracies"] for e in trainer.state.log_history if "rewards/accuracies" in e]
-    figures = _figures(trainer, output) | {"pairs": len(pairs)}
+    figures = _figures(trainer, output) | {"pairs": len(trainer.train_dataset)}
     if rewards:
         figures["reward_accuracy"] = round(rewards[-1], 3)
     lineage = {"base_model": model_path, "qa": qa.version, "figures": figures}
-    final = _save_merged(trainer, tokenizer, workspace, DPO, version, lineage)
+    final = _save_merged(trainer, workspace, DPO, version, lineage)
     return StageResult(DPO, version, str(final), figures)

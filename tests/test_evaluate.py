@@ -154,3 +154,58 @@ def test_evaluate_models_reports_every_metric_at_every_temperature(tmp_path, tin
     # What shapes the result names the version: another temperature set is another evaluation.
     other = EvalSettings(**{**settings.model_dump(), "temperatures": [0.2]})
     assert evaluate.evaluation_dir(workspace, documents, qa, str(tiny_model), str(tiny_model), other) != folder
+
+
+SUBSYSTEM_OF_SPLIT = {"train": "Std", "validation": "Dev", "test": "Obx"}  # marks each document's split
+
+
+def _marked_by_split(workspace):
+    """Documents and QA pairs in every split, each split's documents in their own subsystem."""
+    from bbcopilot.hfdata import save_version
+    from bbcopilot.report import StageResult
+
+    texts = {"train": STDLOG, "validation": "Модуль DevDebug показывает переменные.\n", "test": HELLO}
+    documents = [
+        {"id": f"{split}{i}.odc", "source": "blackbox", "subsystem": SUBSYSTEM_OF_SPLIT[split], "module": f"M{split}{i}",
+         "kind": "Mod", "title": "", "group": f"module:{split}{i}", "licence": "bsd-2-clause", "text": texts[split] * (i + 1),
+         "content_sha256": "", "language": "en", "split": split}
+        for split in SUBSYSTEM_OF_SPLIT for i in range(2)
+    ]
+    pairs = [
+        {"id": f"{d['id']}#q0", "document_id": d["id"], "module": d["module"], "subsystem": d["subsystem"], "language": "en",
+         "split": d["split"], "question": f"What is {d['module']}?", "answer": f"{d['module']} is a module.", "rejected": ""}
+        for d in documents
+    ]
+    card = {"languages": ["en"], "licences": {"blackbox": "bsd-2-clause"}, "summary": "test rows marked by split"}
+    return (
+        StageResult("datasets/documents", "d1", str(save_version(workspace, "datasets/documents", "d1", documents, card=card, manifest={}))),
+        StageResult("datasets/qa", "q1", str(save_version(workspace, "datasets/qa", "q1", pairs, card=card, manifest={}))),
+        documents,
+    )
+
+
+def test_held_out_measures_read_the_test_split_only(tmp_path, tiny_model):
+    """Bits per byte score exactly the test documents; held-out QA asks exactly the test-split questions."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    import bbcopilot.evaluate as evaluate
+    from bbcopilot.config import EvalSettings
+    from bbcopilot.workspace import Workspace
+
+    workspace = Workspace(tmp_path / "ws")
+    documents, qa, rows = _marked_by_split(workspace)
+    settings = EvalSettings(max_prompts=1, max_qa=0, max_new_tokens=8, max_length=64, temperatures=[0.2])
+    result = evaluate.evaluate_models(workspace, documents, qa, str(tiny_model), str(tiny_model), settings)
+    results = json.loads((tmp_path / "ws" / "evaluations" / result.version / "metrics.json").read_text())
+
+    assert set(results["bits_per_byte"]["per_subsystem"]) == {SUBSYSTEM_OF_SPLIT["test"]}
+    test_texts = [r["text"] for r in rows if r["split"] == "test"]
+    model, tokenizer = AutoModelForCausalLM.from_pretrained(tiny_model).eval(), AutoTokenizer.from_pretrained(tiny_model)
+    scores = evaluate.bits_per_byte(model, tokenizer, test_texts, settings.max_length)
+    assert results["bits_per_byte"]["base"] == pytest.approx(sum(b for b, _ in scores) / sum(n for _, n in scores))
+    assert results["counts"]["test_documents"] == len(test_texts)
+
+    answers = [json.loads(line) for line in (tmp_path / "ws" / "evaluations" / result.version / "answers.jsonl").read_text().splitlines()]
+    asked = {kind: {a["id"] for a in answers if a["kind"] == kind} for kind in ("qa_seen", "qa_held_out")}
+    assert asked["qa_held_out"] == {f"{r['id']}#q0" for r in rows if r["split"] == "test"}
+    assert asked["qa_seen"] == {f"{r['id']}#q0" for r in rows if r["split"] == "train"}

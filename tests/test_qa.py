@@ -31,14 +31,29 @@ def test_every_generation_prompt_names_module_subsystem_language_framework():
     generator = RecordingGenerator()
     pairs, skipped = generate_pairs(DOCUMENTS, generator, QASettings(questions_per_document=2))
     assert len(pairs) == 6 and not skipped
-    grounded = [c for c in generator.conversations if c[0]["role"] == "system"]
-    assert grounded
+    questions = {p["question"] for p in pairs}
+    grounded = [c for c in generator.conversations if c[-1]["content"] not in questions]  # a bare question is ungrounded
+    assert len(grounded) == 2 * 6  # a question and an answer prompt per pair
     for conversation in grounded:
         prompt = conversation[-1]["content"]
         for name in ("TextModels", "Text", "Component Pascal", "BlackBox"):
             assert name in prompt
     assert pairs[0]["question"] == "What does TextModels.Model do?"
     assert pairs[0]["rejected"] == ""  # the ungrounded answer equalled the grounded one: no preference
+
+
+def test_the_rejected_answer_is_asked_exactly_as_training_asks_the_question():
+    from bbcopilot.train import preference_pairs, qa_conversations
+
+    generator = RecordingGenerator()
+    pairs, _ = generate_pairs(DOCUMENTS, generator, QASettings(questions_per_document=1))
+    ungrounded = [c for c in generator.conversations if c[-1]["content"] == pairs[0]["question"]]
+    assert len(ungrounded) == len(pairs) == 3
+    # The pairs as a batch of QA rows, each with a rejected answer (the recorder's equalled the grounded one).
+    rows = {key: [p[key] for p in pairs] for key in pairs[0]} | {"rejected": ["It is a Delphi unit."] * len(pairs)}
+    trained = preference_pairs(rows)["prompt"]
+    assert ungrounded == trained == qa_conversations(rows)["prompt"]
+    assert ungrounded[0][0] == {"role": "system", "content": load_prompt("system")}
 
 
 def test_prompt_templates_change_the_fingerprint(tmp_path, monkeypatch):

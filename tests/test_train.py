@@ -1,0 +1,170 @@
+"""The training stages on the tiny model: which rows reach each trainer, early stopping, DPO's margin."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bbcopilot import train
+from bbcopilot.config import ModelSettings, TrainSettings
+from bbcopilot.hfdata import save_version
+from bbcopilot.qa import chat
+from bbcopilot.report import StageResult
+from bbcopilot.workspace import Workspace
+
+CPU = ModelSettings(device="cpu", dtype="float32")
+CARD = {"languages": ["en"], "licences": {"blackbox": "bsd-2-clause"}, "summary": "rows made by hand for a test"}
+MARKERS = {"train": "TRAINMARK", "validation": "VALIDMARK", "test": "TESTMARK"}  # one word per split, in every row
+CODE = "MODULE ObxHello0;\n\tIMPORT StdLog;\n\tPROCEDURE Do*;\n\tBEGIN\n\t\tStdLog.String(\"Hello\"); StdLog.Ln\n\tEND Do;\nEND ObxHello0.\n"
+
+
+def _saved(workspace: Workspace, stage: str, rows: list[dict]) -> StageResult:
+    """Rows saved as the stage before would save them (`save_version`), as that stage's result."""
+    path = save_version(workspace, stage, "v0", rows, card=CARD, manifest={})
+    return StageResult(stage, "v0", str(path))
+
+
+def _chunks(workspace: Workspace, tokenizer, windows: dict[str, list[list[int]]]) -> StageResult:
+    """Chunk rows (token windows, as `chunks` saves them) per split."""
+    rows = [
+        {"id": f"{split}{i}", "split": split, "text": tokenizer.decode(ids), "input_ids": ids}
+        for split, split_windows in windows.items() for i, ids in enumerate(split_windows)
+    ]
+    return _saved(workspace, "datasets/chunks", rows)
+
+
+def _ids(tokenizer, text: str) -> list[int]:
+    return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
+def _qa(workspace: Workspace, rows_per_split: dict[str, int]) -> StageResult:
+    """QA pairs whose question, answer and rejected answer all carry their split's marker."""
+    rows = [
+        {"id": f"{split}{i}", "document_id": f"Text/Mod/Models{i}.odc", "module": "TextModels", "subsystem": "Text",
+         "language": "en", "split": split, "question": f"What does TextModels.New{i} return? {MARKERS[split]}",
+         "answer": f"TextModels.New{i} returns a new text model. {MARKERS[split]}",
+         "rejected": f"It returns a Delphi TStringList. {MARKERS[split]}"}
+        for split, count in rows_per_split.items() for i in range(count)
+    ]
+    return _saved(workspace, "datasets/qa", rows)
+
+
+def _texts(trainer, dataset) -> list[str]:
+    """Every row of a trainer's dataset as text: all its token-id columns decoded and joined."""
+    columns = [name for name in dataset.column_names if name.endswith("input_ids") or name.endswith("_ids")]
+    assert columns, dataset.column_names
+    return [" | ".join(trainer.processing_class.decode(row[c]) for c in columns) for row in dataset]
+
+
+def _splits_seen(texts: list[str]) -> set[str]:
+    return {split for text in texts for split, marker in MARKERS.items() if marker in text}
+
+
+# ---------------------------------------------------------------- which rows each stage trains on
+
+
+def test_every_stage_trains_on_train_rows_validates_on_validation_rows_and_never_sees_test(tmp_path, tiny_model):
+    from transformers import AutoTokenizer
+
+    workspace = Workspace(tmp_path / "ws")
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    chunks = _chunks(workspace, tokenizer, {split: [_ids(tokenizer, f"{marker} {CODE}")] * 3 for split, marker in MARKERS.items()})
+    qa = _qa(workspace, {"train": 3, "validation": 2, "test": 2})
+    settings = TrainSettings(max_length=512, batch_size=2)  # the system prompt alone is ~300 tiny-model tokens
+    base = str(tiny_model)
+
+    trainers = {
+        "chunks": train.chunks_trainer(chunks, base, settings, CPU, tmp_path / "chunks"),
+        "qa": train.qa_trainer(qa, base, settings, CPU, tmp_path / "qa"),
+        "dpo": train.dpo_trainer(qa, base, settings, CPU, tmp_path / "dpo"),
+    }
+    for stage, trainer in trainers.items():
+        trained = _texts(trainer, trainer.train_dataset)
+        assert len(trained) == 3, stage  # every train row, and only those
+        assert all(MARKERS["train"] in text for text in trained), stage
+        assert _splits_seen(trained) == {"train"}, stage
+    for stage in ("chunks", "qa"):  # the SFT stages stop early on the validation split
+        validated = _texts(trainers[stage], trainers[stage].eval_dataset)
+        assert validated and _splits_seen(validated) == {"validation"}, stage
+    assert trainers["dpo"].eval_dataset is None
+
+
+# ---------------------------------------------------------------- early stopping
+
+
+def _validation_loss(model_path: str, rows: list[list[int]]) -> float:
+    """Mean next-token loss of a model on equal-length rows in one batch, as the trainer's evaluation takes it."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    network = AutoModelForCausalLM.from_pretrained(model_path).eval()
+    ids = torch.tensor(rows)
+    with torch.no_grad():
+        return network(input_ids=ids, labels=ids).loss.item()
+
+
+def test_chunk_training_stops_on_rising_validation_loss_and_keeps_the_best_checkpoint(tmp_path, tiny_model):
+    from transformers import AutoTokenizer
+
+    workspace = Workspace(tmp_path / "ws")
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    # Validate on the training window's tokens in reverse order: learning which tokens are common helps
+    # there at first, learning which token follows which then hurts. Shorter than max_length: none is cut.
+    code = _ids(tokenizer, CODE)
+    assert len(code) < 64
+    chunks = _chunks(workspace, tokenizer, {"train": [code] * 16, "validation": [code[::-1]] * 4, "test": [code]})
+    settings = TrainSettings(
+        max_length=64, batch_size=4, lora_r=8, lora_alpha=16, lora_dropout=0.0, sft_learning_rate=1e-2,
+        sft_max_steps=40, sft_epochs=10, eval_steps=2, early_stopping_patience=2,
+    )
+    result = train.train_on_chunks(workspace, chunks, str(tiny_model), settings, CPU)
+
+    lineage = json.loads((Path(result.path) / "lineage.json").read_text())
+    losses = [e["eval_loss"] for e in lineage["evaluations"]]
+    assert result.figures["stopped_early"] and result.figures["steps"] < settings.sft_max_steps, losses
+    best = min(losses)
+    assert losses[-1] > best  # stopped on a rise: the last model is not the best one
+    # The saved (merged) model is the best checkpoint's: its validation loss is the best one logged.
+    assert _validation_loss(result.path, [code[::-1]] * 4) == pytest.approx(best, abs=1e-4), losses
+
+
+# ---------------------------------------------------------------- DPO
+
+
+def _margin(model_path: str, rows: list[dict]) -> float:
+    """Mean over rows of log p(answer) - log p(rejected), each answer scored after the chat prompt."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    network = AutoModelForCausalLM.from_pretrained(model_path).eval()
+
+    def log_p(messages, reply: str) -> float:
+        head = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        full = tokenizer.apply_chat_template([*messages, {"role": "assistant", "content": reply}], tokenize=False)
+        assert full.startswith(head)
+        prompt = tokenizer(head, add_special_tokens=False)["input_ids"]
+        completion = tokenizer(full[len(head):], add_special_tokens=False)["input_ids"]
+        ids = torch.tensor([prompt + completion])
+        with torch.no_grad():
+            log_probs = network(ids).logits[0, :-1].log_softmax(-1)
+        positions = torch.arange(len(prompt) - 1, ids.shape[1] - 1)
+        return log_probs[positions, ids[0, len(prompt):]].sum().item()
+
+    margins = [log_p(chat(r["question"]), r["answer"]) - log_p(chat(r["question"]), r["rejected"]) for r in rows]
+    return sum(margins) / len(margins)
+
+
+def test_dpo_raises_the_chosen_over_rejected_margin_on_its_pairs(tmp_path, tiny_model):
+    from datasets import load_from_disk
+
+    workspace = Workspace(tmp_path / "ws")
+    qa = _qa(workspace, {"train": 4, "validation": 1, "test": 1})
+    pairs = load_from_disk(qa.path)["train"].to_list()
+    settings = TrainSettings(max_length=512, batch_size=4, lora_r=8, lora_alpha=16, dpo_steps=10, dpo_learning_rate=5e-3)
+    before = _margin(str(tiny_model), pairs)
+    result = train.align_with_dpo(workspace, qa, str(tiny_model), settings, CPU)
+    after = _margin(result.path, pairs)
+    assert after > before + 1.0, (before, after)
