@@ -10,14 +10,16 @@ the version is in place.
 
 from __future__ import annotations
 
+import ast
 import hashlib
-import inspect
 import json
 import os
+import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -47,22 +49,6 @@ def content_hash(*parts: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:HASH_CHARS]
 
 
-def code_version(*modules: ModuleType) -> str:
-    """Hash of the code that makes an artefact: new code, new version.
-
-    A package counts with every file in it (a grammar or a prompt file shapes
-    the result as much as the Python does).
-    """
-    parts = []
-    for module in modules:
-        if hasattr(module, "__path__"):
-            folder = Path(module.__path__[0])
-            parts.append(tree_hash(folder, skip=("__pycache__",)))
-        else:
-            parts.append(inspect.getsource(module))
-    return content_hash(*parts)
-
-
 def tree_hash(root: Path, skip: tuple[str, ...] = ()) -> str:
     """Hash of every file's relative path and content under `root`, leaving out folders named in `skip`."""
     entries = [
@@ -71,6 +57,292 @@ def tree_hash(root: Path, skip: tuple[str, ...] = ()) -> str:
         if path.is_file() and not set(path.relative_to(root).parts) & set(skip)
     ]
     return content_hash(entries)
+
+
+# ---------------------------------------------------------------- code versions
+#
+# A stage's code version hashes the code its output depends on, found by reading
+# the code (`ast`), not by a list someone keeps: from the stage function, every
+# top-level definition of its module that it names, every project function or
+# module those import (imports inside functions too, and `"pkg.module"` strings,
+# the way a subprocess or a plugin loader names a module), transitively, and the
+# data files that code names (`Path(__file__).parent / "prompts"`, "grammar.lark")
+# or that sit in a package it imports. The granularity is the top-level
+# statement, so the three stages of one module keep apart: a QA prompt change
+# reruns QA SFT but not continued pretraining on chunks. Statements are hashed
+# as syntax trees: comments and blank lines do not rerun anything.
+
+PROJECT_PACKAGES = ("bbcopilot", "scrapers", "tasks", "flows")
+# Where the project's packages are read from (a test points it at a copy).
+CODE_ROOT = Path(__file__).resolve().parent.parent
+# Modules whose code shapes no artefact, left out so that editing them does not rerun
+# every stage (all of them import these): settings are keyed by their *values*, which
+# each stage hashes (a new default or validator shows there); errors only name a
+# fault; the report renders after the stages; this module writes files atomically
+# and computes the keys themselves (a change to the hashing changes the keys anyway).
+NOT_SHAPING = frozenset({"bbcopilot.config", "bbcopilot.errors", "bbcopilot.report", "bbcopilot.workspace"})
+WHOLE = "*"  # a target meaning "the whole module"
+_DOTTED_MODULE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
+
+
+@dataclass(frozen=True)
+class _Statement:
+    digest: str  # of its syntax tree, without positions
+    binds: frozenset[str]  # top-level names it defines
+    names: frozenset[str]  # names it uses
+    follows: tuple[tuple[str, str], ...]  # (module, name or WHOLE) it imports, wherever in its body
+    literals: frozenset[str]  # string constants: data files, "pkg.module" names
+
+
+@dataclass(frozen=True)
+class _ModuleCode:
+    name: str
+    path: Path
+    statements: tuple[_Statement, ...]
+    defines: dict[str, tuple[int, ...]]  # top-level name -> the statements that bind it
+    always: tuple[int, ...]  # statements run on import that bind nothing (side effects)
+
+
+_analysed: dict[tuple[str, str], _ModuleCode] = {}
+
+
+def _module_file(name: str) -> Path | None:
+    base = CODE_ROOT.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _is_project(name: str) -> bool:
+    return name.split(".")[0] in PROJECT_PACKAGES
+
+
+def _import_targets(node: ast.Import | ast.ImportFrom, package: str) -> list[tuple[str, tuple[str, str]]]:
+    """(bound name, (module, name or WHOLE)) for each project import of one import statement."""
+    found = []
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if _is_project(alias.name):
+                found.append(((alias.asname or alias.name).split(".")[0], (alias.name, WHOLE)))
+        return found
+    base = node.module or ""
+    if node.level:  # relative: from . import x / from .m import x
+        parts = package.split(".")
+        base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+    if not _is_project(base):
+        return found
+    for alias in node.names:
+        submodule = f"{base}.{alias.name}"
+        target = (submodule, WHOLE) if _module_file(submodule) else (base, WHOLE if alias.name == "*" else alias.name)
+        found.append((alias.asname or alias.name, target))
+    return found
+
+
+def _statement(node: ast.AST, package: str, binds: set[str]) -> _Statement:
+    names, follows, literals = set(), [], set()
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Name):
+            names.add(inner.id)
+        elif isinstance(inner, (ast.Import, ast.ImportFrom)):
+            follows += [target for _, target in _import_targets(inner, package)]
+        elif isinstance(inner, ast.Constant) and isinstance(inner.value, str) and len(inner.value) < 256:
+            literals.add(inner.value)
+    digest = sha256_bytes(ast.dump(node, include_attributes=False).encode("utf-8"))
+    return _Statement(digest, frozenset(binds), frozenset(names), tuple(follows), frozenset(literals))
+
+
+def _bound_names(node: ast.stmt) -> set[str] | None:
+    """Names a top-level statement defines, or None for one that only has effects."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+    names = {t.id for target in targets for t in ast.walk(target) if isinstance(t, ast.Name)}
+    if targets and all(isinstance(t, (ast.Name, ast.Tuple, ast.List)) for t in targets):
+        return names
+    return None
+
+
+def _analyse(name: str, path: Path, source: bytes) -> _ModuleCode:
+    key = (str(path), sha256_bytes(source))
+    if key not in _analysed:
+        tree = ast.parse(source, filename=str(path))
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        statements, always = [], []
+        for index, node in enumerate(tree.body):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                # One statement per imported name: naming one of them follows only that one.
+                for bound, target in _import_targets(node, package):
+                    statements.append(_Statement(content_hash(bound, target), frozenset({bound}), frozenset(), (target,), frozenset()))
+                continue
+            if index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+                continue  # the docstring
+            binds = _bound_names(node)
+            if binds is None:
+                always.append(len(statements))
+            statements.append(_statement(node, package, binds or set()))
+        defines: dict[str, tuple[int, ...]] = {}
+        for index, statement in enumerate(statements):
+            for bound in statement.binds:
+                defines[bound] = (*defines.get(bound, ()), index)
+        _analysed[key] = _ModuleCode(name, path, tuple(statements), defines, tuple(always))
+    return _analysed[key]
+
+
+def _data_files(module: _ModuleCode, literals: frozenset[str], listings: dict[Path, set[str]]) -> list[Path]:
+    """Files beside the module that its code names by a string: a prompt folder, a grammar."""
+    folder, found = module.path.parent, []
+    if folder not in listings:  # one directory listing per folder and lookup, not a stat per string
+        listings[folder] = {entry for entry in os.listdir(folder) if not entry.endswith((".py", ".pyc")) and entry != "__pycache__"}
+    for literal in literals:
+        if literal.split("/")[0] not in listings[folder] or ".." in literal.split("/"):
+            continue
+        candidate = folder / literal
+        if candidate.is_file():
+            found.append(candidate)
+        elif candidate.is_dir() and not (candidate / "__init__.py").is_file():
+            found += [p for p in candidate.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    return found
+
+
+def _module_named(literal: str) -> tuple[str, str] | None:
+    """The project module (and name in it) a dotted string names: "scrapers.forum.run",
+    "scrapers.forum.pipelines.ScrubPipeline" (how Scrapy settings and `python -m` name code)."""
+    if not (_DOTTED_MODULE.fullmatch(literal) and _is_project(literal)):
+        return None
+    if _module_file(literal):
+        return literal, WHOLE
+    module, _, name = literal.rpartition(".")
+    return (module, name) if _module_file(module) else None
+
+
+def _package_contents(package: str) -> tuple[list[tuple[str, str]], list[Path]]:
+    """Every module (whole) and data file of a package, read under CODE_ROOT."""
+    folder = CODE_ROOT.joinpath(*package.split("."))
+    modules, data = [], []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        if path.suffix == ".py":
+            parts = path.relative_to(folder).with_suffix("").parts
+            modules.append((".".join([package, *(parts[:-1] if parts[-1] == "__init__" else parts)]), WHOLE))
+        elif path.suffix != ".pyc":
+            data.append(path)
+    return modules, data
+
+
+def code_closure(*roots: ModuleType | Callable[..., Any]) -> tuple[set[tuple[str, str]], set[Path]]:
+    """The project code the roots depend on: (module, statement digest) pairs, and the data files.
+
+    A root is a function or class (the statements it uses, transitively), a module
+    (all of it) or a package (every module and file in it: for code loaded by name,
+    like a Scrapy project run in a subprocess).
+    """
+    pending: list[tuple[str, str]] = []
+    data: set[Path] = set()
+    for root in roots:
+        if isinstance(root, ModuleType) and hasattr(root, "__path__"):
+            modules, files = _package_contents(root.__name__)
+            pending += modules
+            data.update(files)
+        elif isinstance(root, ModuleType):
+            pending.append((root.__name__, WHOLE))
+        else:
+            pending.append((root.__module__, root.__qualname__.split(".")[0]))
+
+    statements: set[tuple[str, str]] = set()
+    modules_seen: dict[str, _ModuleCode | None] = {}
+    chosen: dict[str, set[int]] = {}
+    done: set[tuple[str, str]] = set()
+    listings: dict[Path, set[str]] = {}
+    while pending:
+        name, target = pending.pop()
+        if (name, target) in done or name in NOT_SHAPING:
+            continue
+        done.add((name, target))
+        if name not in modules_seen:
+            path = _module_file(name)
+            modules_seen[name] = _analyse(name, path, path.read_bytes()) if path else None
+            if path is None:  # named but absent: it fails at import, and the key says so
+                statements.add((name, "absent"))
+            elif path.name == "__init__.py":  # files beside a package's code are its data
+                data.update(p for p in path.parent.iterdir() if p.is_file() and p.suffix not in (".py", ".pyc"))
+            parent = name.rpartition(".")[0]
+            if parent:  # importing a module runs its packages' __init__ first
+                pending.append((parent, WHOLE))
+        module = modules_seen[name]
+        if module is None:
+            continue
+        if target != WHOLE and target in module.defines:
+            wanted = set(module.defines[target]) | set(module.always)
+        else:  # the whole module, or a name it does not define at top level (set at run time)
+            wanted = set(range(len(module.statements)))
+        taken = chosen.setdefault(name, set())
+        for index in sorted(wanted - taken):
+            taken.add(index)
+            statement = module.statements[index]
+            statements.add((name, statement.digest))
+            pending += statement.follows
+            pending += [(name, used) for used in statement.names if used in module.defines]
+            pending += [named for named in map(_module_named, statement.literals) if named]
+            data.update(_data_files(module, statement.literals, listings))
+    return statements, data
+
+
+def code_version(*roots: ModuleType | Callable[..., Any]) -> str:
+    """Hash of the code (and data files) that make an artefact: new code, new version. See `code_closure`."""
+    statements, data = code_closure(*roots)
+    files = sorted((p.relative_to(CODE_ROOT).as_posix(), sha256_file(p)) for p in data)
+    return content_hash(sorted(statements), files)
+
+
+# ---------------------------------------------------------------- model fingerprints
+
+_file_digests: dict[tuple[str, int, int, int], str] = {}
+
+
+def file_digest(path: Path) -> str:
+    """A file's SHA-256, hashed once per process while its inode, size and time stay the same
+    (model weights are gigabytes; every cache lookup asks again)."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if key not in _file_digests:
+        _file_digests[key] = sha256_file(path)
+    return _file_digests[key]
+
+
+def hub_commit(repo_id: str, revision: str | None = None) -> str | None:
+    """The commit a hub model's name (and revision: branch, tag or commit) resolves to in the local
+    hub cache (HF_HUB_CACHE), offline; None when it is not cached there."""
+    from huggingface_hub import try_to_load_from_cache
+    from huggingface_hub.errors import HFValidationError
+
+    try:
+        cached = try_to_load_from_cache(repo_id, "config.json", revision=revision)
+    except HFValidationError:  # not a hub id either (a local path that is not there)
+        return None
+    return Path(cached).parent.name if isinstance(cached, str) else None
+
+
+def model_fingerprint(model: str, revision: str | None = None, files: Callable[[str], bool] | None = None) -> str:
+    """A model's identity for cache keys.
+
+    A local folder by the content of its files (or of those `files` accepts), not by its
+    name or file times: an identical model rebuilt elsewhere keeps its fingerprint.
+    Dot-files (Prefect's cache record) do not count. A hub id by the commit its revision
+    resolves to in the local hub cache, so a new upload of `main` is a new model; by its
+    name and revision when it is not cached yet.
+    """
+    folder = Path(model)
+    if folder.is_dir():
+        found = sorted(
+            p for p in folder.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+            and (files is None or files(p.name))
+        )
+        return content_hash([(p.relative_to(folder).as_posix(), file_digest(p)) for p in found])
+    commit = hub_commit(model, revision)
+    return content_hash("hub", model, commit or revision or "main")
 
 
 # ---------------------------------------------------------------- atomic writes

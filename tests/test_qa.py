@@ -107,16 +107,21 @@ def test_a_limited_run_draws_from_every_split():
     assert sum(r["split"] == "train" for r in first) >= 2
 
 
-def test_different_models_have_different_fingerprints(tmp_path, tiny_model):
+def test_models_are_fingerprinted_by_content(tmp_path, tiny_model):
     import shutil
 
-    from bbcopilot.qa import model_fingerprint
     from bbcopilot.tiny_model import build_tiny_model
+    from bbcopilot.workspace import model_fingerprint
     from conftest import TINY_TEXTS
 
     other = build_tiny_model(TINY_TEXTS, tmp_path / "other", vocab_size=600, seed=1)  # same shape, other weights
-    copy = shutil.copytree(tiny_model, tmp_path / "copy")
-    assert len({model_fingerprint(str(tiny_model)), model_fingerprint(str(other)), model_fingerprint(str(copy))}) == 3
+    copy = shutil.copytree(tiny_model, tmp_path / "copy")  # same content, other folder and file times
+    assert model_fingerprint(str(copy)) == model_fingerprint(str(tiny_model)) != model_fingerprint(str(other))
     before = model_fingerprint(str(copy))
     (copy / ".prefect-cache").write_text("a cache record written after the model")
     assert model_fingerprint(str(copy)) == before
+    weights = copy / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 1  # one bit of one weight
+    weights.write_bytes(bytes(data))
+    assert model_fingerprint(str(copy)) != before
