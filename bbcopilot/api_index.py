@@ -14,7 +14,6 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -472,10 +471,8 @@ API_KINDS = ("Mod", "Docu")  # documents the index is built from: module sources
 
 
 def index_dir(workspace: Workspace, documents: StageResult) -> Path:
-    import bbcopilot.cpcheck
-
-    code = code_version(sys.modules[__name__], bbcopilot.cpcheck)  # the parser with its grammar file
-    return workspace.version_dir(API_INDEX, content_hash(documents.version, code))
+    # The code version follows the index builder into the checker's parser and its grammar file.
+    return workspace.version_dir(API_INDEX, content_hash(documents.version, code_version(build_index_artefact)))
 
 
 def build_index_artefact(workspace: Workspace, documents: StageResult) -> StageResult:

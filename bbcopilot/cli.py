@@ -227,7 +227,10 @@ def qa(profile: Profile = "demo", overrides: Overrides = None) -> None:
         from bbcopilot.workspace import Workspace
         from flows.train import base_model_of, latest
 
-        result = build_qa(Workspace(settings.workspace), latest(settings, "datasets/documents"), base_model_of(settings), settings.qa)
+        result = build_qa(
+            Workspace(settings.workspace), latest(settings, "datasets/documents"), base_model_of(settings), settings.qa,
+            settings.model.revision,
+        )
     except BBCopilotError as err:
         _fail(err)
     console.print(f"{result.figures} -> {result.path}")
@@ -255,7 +258,7 @@ def evaluate(
 
         result = evaluate_models(
             Workspace(settings.workspace), latest(settings, "datasets/documents"), latest(settings, "datasets/qa"),
-            baseline or base_model_of(settings), model, settings.eval,
+            baseline or base_model_of(settings), model, settings.eval, None if baseline else settings.model.revision,
         )
     except BBCopilotError as err:
         _fail(err)

@@ -100,6 +100,11 @@ class ModelSettings(Section):
         "Qwen/Qwen2.5-Coder-1.5B-Instruct",
         description="Hub id or local path of the base model; ignored when build_tiny is set.",
     )
+    revision: str | None = Field(
+        None,
+        description="Hub revision of base_model (branch, tag or commit); none = main. Cache keys use the commit "
+        "it resolves to in the local hub cache.",
+    )
     build_tiny: bool = Field(False, description="Build a tiny Qwen2 model from the corpus and use it as base.")
     tiny_vocab_size: int = Field(4096, ge=300, description="Vocabulary of the tiny model's tokenizer.")
     tiny_hidden_size: int = Field(64, description="Hidden size of the tiny model.")

@@ -12,7 +12,6 @@ A version that exists is not rebuilt: a refresh with nothing new writes nothing.
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from bbcopilot import corpus, dialogs
 from bbcopilot.config import DatasetSettings
 from bbcopilot.hfdata import save_version
 from bbcopilot.report import StageResult
-from bbcopilot.workspace import Workspace, code_version, content_hash, sha256_file
+from bbcopilot.workspace import Workspace, code_version, content_hash, model_fingerprint, sha256_file
 
 DOCUMENTS, CHUNKS, DIALOGS = "datasets/documents", "datasets/chunks", "datasets/dialogs"
 
@@ -111,7 +110,7 @@ def documents_version(converted: list[str], community: CommunityFiles, settings:
         sorted(Path(p).parent.name for p in converted),
         community.fingerprint(),
         settings.model_dump(exclude={"chunk_tokens", "chunk_overlap"}),
-        code_version(corpus, sys.modules[__name__]),
+        code_version(build_documents),
     )
 
 
@@ -164,31 +163,29 @@ def build_documents(
 # ---------------------------------------------------------------- chunks
 
 
-def tokenizer_fingerprint(model: str) -> str:
-    """A local model's tokenizer files by content; a hub model by its id."""
-    folder = Path(model)
-    if folder.is_dir():
-        files = sorted(p for p in folder.iterdir() if p.name.startswith(("tokenizer", "vocab", "merges")))
-        return content_hash([(p.name, sha256_file(p)) for p in files])
-    return content_hash(model)
+def tokenizer_fingerprint(model: str, revision: str | None = None) -> str:
+    """A local model's tokenizer files by content; a hub model by the commit it resolves to."""
+    return model_fingerprint(model, revision, files=lambda name: name.startswith(("tokenizer", "vocab", "merges")))
 
 
-def chunks_version(documents: StageResult, model: str, settings: DatasetSettings) -> str:
+def chunks_version(documents: StageResult, model: str, settings: DatasetSettings, revision: str | None = None) -> str:
     return content_hash(
         documents.version,
-        tokenizer_fingerprint(model),
+        tokenizer_fingerprint(model, revision),
         settings.chunk_tokens,
         settings.chunk_overlap,
-        code_version(corpus, chunks_module),
+        code_version(build_chunks),
     )
 
 
-def build_chunks(workspace: Workspace, documents: StageResult, model: str, settings: DatasetSettings) -> StageResult:
+def build_chunks(
+    workspace: Workspace, documents: StageResult, model: str, settings: DatasetSettings, revision: str | None = None
+) -> StageResult:
     from datasets import concatenate_datasets, load_from_disk
     from transformers import AutoTokenizer
 
-    version = chunks_version(documents, model, settings)
-    tokenizer = AutoTokenizer.from_pretrained(model)
+    version = chunks_version(documents, model, settings, revision)
+    tokenizer = AutoTokenizer.from_pretrained(model, revision=revision)
     docs = load_from_disk(documents.path)
     rows = concatenate_datasets([docs[s] for s in docs]).to_list()
     chunk_rows = chunks_module.chunk_documents(rows, tokenizer, settings.chunk_tokens, settings.chunk_overlap)
@@ -228,7 +225,7 @@ def build_chunks(workspace: Workspace, documents: StageResult, model: str, setti
 def dialogs_version(community: CommunityFiles, settings: DatasetSettings) -> str:
     return content_hash(
         community.fingerprint(), settings.split_salt, settings.validation_fraction, settings.test_fraction,
-        code_version(corpus, dialogs, sys.modules[__name__]),
+        code_version(build_dialogs),
     )
 
 

@@ -26,20 +26,21 @@ import hashlib
 import json
 import math
 import re
-import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from statistics import mean
 from typing import Any
 
-from bbcopilot import api_index, cpcheck, metrics
+from bbcopilot import api_index, metrics
 from bbcopilot.api_index import ApiIndex
 from bbcopilot.config import EvalSettings
 from bbcopilot.errors import BBCopilotError
-from bbcopilot.qa import EndpointGenerator, Generator, LocalGenerator, Messages, chat, load_prompt, model_fingerprint
+from bbcopilot.qa import EndpointGenerator, Generator, LocalGenerator, Messages, chat
 from bbcopilot.report import StageResult
-from bbcopilot.workspace import Workspace, atomic_dir, atomic_write_json, atomic_write_text, code_version, content_hash
+from bbcopilot.workspace import (
+    Workspace, atomic_dir, atomic_write_json, atomic_write_text, code_version, content_hash, model_fingerprint,
+)
 
 EVALUATIONS = "evaluations"
 PROMPTS_FILE = Path(__file__).parent / "data" / "eval_prompts.jsonl"
@@ -218,28 +219,31 @@ def generation_metric_names(judged: bool) -> list[str]:
 
 
 def evaluation_dir(
-    workspace: Workspace, documents: StageResult, qa: StageResult, base_model: str, tuned_model: str, settings: EvalSettings
+    workspace: Workspace, documents: StageResult, qa: StageResult, base_model: str, tuned_model: str, settings: EvalSettings,
+    revision: str | None = None,
 ) -> Path:
+    # The coding prompts, the system prompt, the checker's grammar, the metrics and the local
+    # generator count through the code version: the evaluation's code names them all.
     version = content_hash(
         documents.version,
         qa.version,
-        prompts_hash(),
-        load_prompt("system"),
-        model_fingerprint(base_model),
+        model_fingerprint(base_model, revision),
         model_fingerprint(tuned_model),
         settings.model_dump(mode="json", exclude={"judge_api_key"}),
-        code_version(sys.modules[__name__], metrics, api_index, cpcheck),  # cpcheck: the package, grammar included
+        code_version(evaluate_models),
     )
     return workspace.version_dir(EVALUATIONS, version)
 
 
 def evaluate_models(
-    workspace: Workspace, documents: StageResult, qa: StageResult, base_model: str, tuned_model: str, settings: EvalSettings
+    workspace: Workspace, documents: StageResult, qa: StageResult, base_model: str, tuned_model: str, settings: EvalSettings,
+    revision: str | None = None,
 ) -> StageResult:
-    """Evaluate base and tuned model; write metrics.json, report.md, answers.jsonl and plots."""
+    """Evaluate base and tuned model (`revision`: the base's hub revision); write metrics.json, report.md,
+    answers.jsonl and plots."""
     from datasets import load_from_disk
 
-    final = evaluation_dir(workspace, documents, qa, base_model, tuned_model, settings)
+    final = evaluation_dir(workspace, documents, qa, base_model, tuned_model, settings, revision)
     test = load_from_disk(documents.path)["test"]
     if settings.max_texts:
         test = test.select(range(min(settings.max_texts, len(test))))
@@ -263,7 +267,7 @@ def evaluate_models(
     generation: dict[str, dict[str, Any]] = {_t(t): {} for t in settings.temperatures}
     records: list[dict[str, Any]] = []
     for name, path in (("base", base_model), ("tuned", tuned_model)):
-        generator = LocalGenerator(path, batch_size=settings.batch_size)
+        generator = LocalGenerator(path, batch_size=settings.batch_size, revision=revision if name == "base" else None)
         scores = bits_per_byte(generator.model, generator.tokenizer, [row["text"] for row in test], settings.max_length)
         bpb[name] = _ratio(scores)
         grouped: dict[str, list[tuple[float, int]]] = defaultdict(list)

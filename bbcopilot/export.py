@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from bbcopilot.report import StageResult
-from bbcopilot.workspace import Workspace, atomic_dir, atomic_write_json, content_hash
+from bbcopilot.workspace import Workspace, atomic_dir, atomic_write_json, code_version, content_hash
 
 EXPORTS = "exports"
 
 
 def export_dir(workspace: Workspace, model: StageResult, lineage: list[StageResult]) -> Path:
-    return workspace.version_dir(EXPORTS, content_hash(model.version, [(r.stage, r.version) for r in lineage]))
+    lineage_versions = [(r.stage, r.version) for r in lineage]
+    return workspace.version_dir(EXPORTS, content_hash(model.version, lineage_versions, code_version(export_model)))
 
 
 def export_model(

@@ -14,7 +14,6 @@ OpenAI-compatible endpoint (vLLM, `transformers serve`, a hosted Qwen).
 from __future__ import annotations
 
 import hashlib
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from bbcopilot.config import QASettings
 from bbcopilot.corpus import FRAMEWORK, KIND_LABELS, LANGUAGE
 from bbcopilot.hfdata import save_version
 from bbcopilot.report import StageResult
-from bbcopilot.workspace import Workspace, code_version, content_hash
+from bbcopilot.workspace import Workspace, code_version, content_hash, model_fingerprint
 
 PROMPTS = Path(__file__).parent / "prompts"
 PROSE = {"ru": "Russian", "en": "English"}
@@ -56,12 +55,12 @@ class Generator(Protocol):
 class LocalGenerator:
     """Batched generation with a local causal LM and its chat template."""
 
-    def __init__(self, model_path: str, batch_size: int = 8):
+    def __init__(self, model_path: str, batch_size: int = 8, revision: str | None = None):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        self.tokenizer = AutoTokenizer.from_pretrained(model_path, padding_side="left")
-        self.model = AutoModelForCausalLM.from_pretrained(model_path, dtype="auto")
+        self.tokenizer = AutoTokenizer.from_pretrained(model_path, padding_side="left", revision=revision)
+        self.model = AutoModelForCausalLM.from_pretrained(model_path, dtype="auto", revision=revision)
         self.model.to("cuda" if torch.cuda.is_available() else "cpu").eval()
         self.batch_size = batch_size
 
@@ -106,10 +105,10 @@ class EndpointGenerator:
         return outputs
 
 
-def make_generator(settings: QASettings, model_path: str) -> Generator:
+def make_generator(settings: QASettings, model_path: str, revision: str | None = None) -> Generator:
     if settings.endpoint:
         return EndpointGenerator(settings.endpoint, settings.endpoint_model, settings.api_key.get_secret_value())
-    return LocalGenerator(model_path)
+    return LocalGenerator(model_path, revision=revision)
 
 
 # ---------------------------------------------------------------- prompts
@@ -236,48 +235,36 @@ def generate_pairs(
 QA = "datasets/qa"
 
 
-def generator_fingerprint(settings: QASettings, model_path: str) -> str:
+def generator_fingerprint(settings: QASettings, model_path: str, revision: str | None = None) -> str:
     if settings.endpoint:
         return content_hash(settings.endpoint, settings.endpoint_model)
-    return model_fingerprint(model_path)
+    return model_fingerprint(model_path, revision)
 
 
-def model_fingerprint(model_path: str) -> str:
-    """A model: a hub id by its name; a folder by its name and its files' names, sizes and
-    modification times (cheap where hashing gigabytes of weights is not). The workspace's
-    model folders are named by the content hash of what made them, and a model rebuilt in
-    place gets new times; dot-files (Prefect's cache record) do not count."""
-    folder = Path(model_path)
-    if not folder.is_dir():
-        return content_hash(model_path)
-    files = sorted(
-        (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
-    )
-    return content_hash(folder.name, files)
-
-
-def qa_version(documents_version: str, settings: QASettings, model_path: str) -> str:
+def qa_version(documents_version: str, settings: QASettings, model_path: str, revision: str | None = None) -> str:
+    # The prompt templates count through the code version: `load_prompt` names their folder.
     return content_hash(
         documents_version,
-        generator_fingerprint(settings, model_path),
-        prompts_fingerprint(),
+        generator_fingerprint(settings, model_path, revision),
         settings.model_dump(exclude={"api_key", "endpoint"}),
-        code_version(sys.modules[__name__]),
+        code_version(build_qa),
     )
 
 
-def build_qa(workspace: Workspace, documents: StageResult, model_path: str, settings: QASettings) -> StageResult:
+def build_qa(
+    workspace: Workspace, documents: StageResult, model_path: str, settings: QASettings, revision: str | None = None
+) -> StageResult:
     """Generate QA pairs for the documents dataset and save them as the `qa` dataset."""
     from datasets import concatenate_datasets, load_from_disk
 
-    version = qa_version(documents.version, settings, model_path)
+    version = qa_version(documents.version, settings, model_path, revision)
     if workspace.has(QA, version):
         saved = load_from_disk(str(workspace.version_dir(QA, version)))
         return StageResult(QA, version, str(workspace.version_dir(QA, version)), {"qa_pairs": sum(len(saved[s]) for s in saved)})
     docs = load_from_disk(documents.path)
     # Module sources and documentation teach the API; community threads are already dialogs.
     rows = [r for r in concatenate_datasets([docs[s] for s in docs]).to_list() if r["source"] not in ("forum", "telegram")]
-    pairs, skipped = generate_pairs(rows, make_generator(settings, model_path), settings)
+    pairs, skipped = generate_pairs(rows, make_generator(settings, model_path, revision), settings)
     path = save_version(
         workspace,
         QA,

@@ -18,7 +18,7 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bbcopilot import convert, pii
+from bbcopilot import convert
 from bbcopilot.config import ConvertSettings, Settings, SourcesSettings
 from bbcopilot.errors import ConfigError, InputError
 from bbcopilot.report import StageResult
@@ -73,7 +73,8 @@ def rendering_for(relpath: str, settings: ConvertSettings) -> str:
 
 
 def converted_dir(workspace: Workspace, source: SourceFile, rendering: str) -> Path:
-    key = content_hash(source.sha256, source.relpath, source.source, rendering, code_version(*convert.CODE_MODULES))
+    # The code version follows the stage into the converter and the .odc reader.
+    key = content_hash(source.sha256, source.relpath, source.source, rendering, code_version(convert_into))
     return workspace.version_dir(CONVERTED, key)
 
 
@@ -100,7 +101,7 @@ def convert_into(workspace: Workspace, source: SourceFile, settings: ConvertSett
 def corpus_dir(workspace: Workspace, files: list[SourceFile], settings: ConvertSettings) -> Path:
     """`corpus/<version>`: the set of converted documents, named by the keys of its members."""
     members = [converted_dir(workspace, f, rendering_for(f.relpath, settings)) for f in files]
-    final = workspace.version_dir(CORPUS, content_hash(sorted(m.name for m in members)))
+    final = workspace.version_dir(CORPUS, content_hash(sorted(m.name for m in members), code_version(convert_corpus)))
     if final.is_dir() and not all(m.is_dir() for m in members):
         # Its converted documents were deleted: the corpus (and the cache record inside it)
         # would hand back paths to nothing, so it goes and is rebuilt.
@@ -137,9 +138,7 @@ def converted_documents(corpus: StageResult) -> list[str]:
 def telegram_import_dir(workspace: Workspace, export: Path, pseudonym_key: str) -> Path:
     # The pseudonyms depend on the key, so the key (hashed, never stored) is part of the version;
     # so is the importer and scrubber code: a scrubbing fix must re-import, not keep what leaked.
-    import scrapers.telegram
-
-    code = code_version(scrapers.telegram, pii)
+    code = code_version(import_telegram_export)  # it follows the stage into scrapers.telegram and the scrubber
     return workspace.version_dir("sources/telegram", content_hash(sha256_file(export), pseudonym_key, code))
 
 
@@ -161,10 +160,14 @@ TELEGRAM_LIVE = "sources/telegram-live"
 
 
 def forum_code_version() -> str:
-    """Hash of the crawler and the scrubber: a changed parser or scrubbing rule recrawls a saved board."""
+    """Hash of the crawler and the scrubber: a changed parser or scrubbing rule recrawls a saved board.
+
+    The whole Scrapy project counts (Scrapy loads its spiders and pipelines by name, in a
+    subprocess), and whatever the stage itself uses.
+    """
     import scrapers.forum
 
-    return code_version(scrapers.forum, pii)
+    return code_version(scrapers.forum, crawl_forum_into)
 
 
 def forum_board(workspace: Workspace, start_url: str) -> Path:

@@ -10,7 +10,6 @@ exactly the code path a real Qwen model takes.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -92,7 +91,7 @@ TINY = "models/tiny"
 def tiny_model_dir(workspace: Workspace, documents_version: str, settings: ModelSettings) -> Path:
     """`models/tiny/<version>`: one tiny model per documents version and shape settings."""
     shape = settings.model_dump(include={"tiny_vocab_size", "tiny_hidden_size", "tiny_layers"})
-    return workspace.version_dir(TINY, content_hash(documents_version, shape, code_version(sys.modules[__name__])))
+    return workspace.version_dir(TINY, content_hash(documents_version, shape, code_version(build_tiny_from_documents)))
 
 
 def build_tiny_from_documents(workspace: Workspace, documents: StageResult, settings: ModelSettings) -> StageResult:

@@ -17,18 +17,23 @@ from typing import Any
 
 from bbcopilot.config import ModelSettings, TrainSettings
 from bbcopilot.errors import InputError
-from bbcopilot.qa import chat, model_fingerprint, prompts_fingerprint
+from bbcopilot.qa import chat
 from bbcopilot.report import StageResult
-from bbcopilot.workspace import Workspace, atomic_dir, atomic_write_json, code_version, content_hash
+from bbcopilot.workspace import Workspace, atomic_dir, atomic_write_json, code_version, content_hash, model_fingerprint
 
 SFT_CHUNKS, SFT_QA, DPO = "models/sft-chunks", "models/sft-qa", "models/dpo"
 
 
+# Each stage's code version starts from its own function (named, so that this function, which
+# every stage calls, does not make each stage depend on the others' code): the system prompt
+# counts for QA SFT and DPO, which use it, and not for training on chunks.
+STAGE_FUNCTIONS = {SFT_CHUNKS: "train_on_chunks", SFT_QA: "train_on_qa", DPO: "align_with_dpo"}
+
+
 def training_version(stage: str, data_version: str, model_path: str, settings: TrainSettings, model: ModelSettings) -> str:
     return content_hash(
-        stage, data_version, model_fingerprint(model_path), settings.model_dump(), model.device, model.dtype,
-        prompts_fingerprint(),  # the system prompt is part of every QA and DPO example
-        code_version(sys.modules[__name__]),
+        stage, data_version, model_fingerprint(model_path, model.revision), settings.model_dump(), model.device, model.dtype,
+        code_version(getattr(sys.modules[__name__], STAGE_FUNCTIONS[stage])),
     )
 
 
@@ -41,9 +46,9 @@ def _use_cpu(model: ModelSettings) -> bool:
 def _load(model_path: str, model: ModelSettings):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    tokenizer = AutoTokenizer.from_pretrained(model_path, revision=model.revision)
     dtype = "auto" if model.dtype == "auto" else getattr(__import__("torch"), model.dtype)
-    return AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype), tokenizer
+    return AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype, revision=model.revision), tokenizer
 
 
 def _lora(settings: TrainSettings):

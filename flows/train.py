@@ -49,7 +49,7 @@ def latest_datasets(settings: Settings) -> list[StageResult]:
         tiny = expected(settings, TINY, tiny_model_dir(workspace, documents.version, settings.model))
         found.append(tiny)
         base = tiny.path
-    version = chunks_version(documents, base, settings.datasets)
+    version = chunks_version(documents, base, settings.datasets, settings.model.revision)
     found.append(expected(settings, CHUNKS, workspace.version_dir(CHUNKS, version)))
     return found
 

@@ -13,7 +13,7 @@ from bbcopilot import sources
 from bbcopilot.config import Settings
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import Workspace
-from tasks.caching import artefact_cache
+from tasks.caching import artefact_task
 
 
 @task(cache_policy=NO_CACHE)
@@ -22,16 +22,14 @@ def list_source_files(settings: Settings) -> list[sources.SourceFile]:
     return sources.list_source_files(settings)
 
 
-@task(**artefact_cache(lambda settings, files: sources.corpus_dir(Workspace(settings.workspace), files, settings.convert)))
+@artefact_task(lambda settings, files: sources.corpus_dir(Workspace(settings.workspace), files, settings.convert))
 def convert_corpus(settings: Settings, files: list[sources.SourceFile]) -> StageResult:
     return sources.convert_corpus(Workspace(settings.workspace), files, settings.convert)
 
 
-@task(
-    **artefact_cache(
-        lambda settings, export: sources.telegram_import_dir(
-            Workspace(settings.workspace), Path(export), settings.sources.pseudonym_key.get_secret_value()
-        )
+@artefact_task(
+    lambda settings, export: sources.telegram_import_dir(
+        Workspace(settings.workspace), Path(export), settings.sources.pseudonym_key.get_secret_value()
     )
 )
 def import_telegram(settings: Settings, export: str) -> tuple[str, list[tuple[str, str]]]:
@@ -60,11 +58,9 @@ def crawl_forum(settings: Settings, start_url: str) -> tuple[str, list[tuple[str
     return sources.crawl_forum_into(Workspace(settings.workspace), start_url, settings.sources)
 
 
-@task(
-    **artefact_cache(
-        lambda settings, mirror_dir: sources.forum_mirror_board(
-            Workspace(settings.workspace), Path(mirror_dir), settings.sources.pseudonym_key.get_secret_value()
-        )
+@artefact_task(
+    lambda settings, mirror_dir: sources.forum_mirror_board(
+        Workspace(settings.workspace), Path(mirror_dir), settings.sources.pseudonym_key.get_secret_value()
     ),
     task_run_name="crawl forum mirror",
 )

@@ -1,11 +1,13 @@
-"""Tasks of the training flow: QA generation, SFT, DPO, evaluation, export."""
+"""Tasks of the training flow: QA generation, SFT, DPO, evaluation, export.
+
+Each cache key calls the stage's own version function with the stage's own arguments.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.tasks import exponential_backoff
 
@@ -13,7 +15,7 @@ from bbcopilot import evaluate, export, qa, train
 from bbcopilot.config import Settings
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import Workspace
-from tasks.caching import artefact_cache
+from tasks.caching import artefact_task
 
 
 def _training_dir(stage: str):
@@ -22,11 +24,9 @@ def _training_dir(stage: str):
     )
 
 
-@task(
-    **artefact_cache(
-        lambda settings, documents, model_path: Workspace(settings.workspace).version_dir(
-            qa.QA, qa.qa_version(documents.version, settings.qa, model_path)
-        )
+@artefact_task(
+    lambda settings, documents, model_path: Workspace(settings.workspace).version_dir(
+        qa.QA, qa.qa_version(documents.version, settings.qa, model_path, settings.model.revision)
     ),
     # The generator may be a model server: ride out restarts and overload.
     retries=3,
@@ -34,35 +34,35 @@ def _training_dir(stage: str):
     retry_jitter_factor=0.5,
 )
 def generate_qa(settings: Settings, documents: StageResult, model_path: str) -> StageResult:
-    return qa.build_qa(Workspace(settings.workspace), documents, model_path, settings.qa)
+    return qa.build_qa(Workspace(settings.workspace), documents, model_path, settings.qa, settings.model.revision)
 
 
-@task(**artefact_cache(_training_dir(train.SFT_CHUNKS)))
+@artefact_task(_training_dir(train.SFT_CHUNKS))
 def train_on_chunks(settings: Settings, data: StageResult, model_path: str) -> StageResult:
     return train.train_on_chunks(Workspace(settings.workspace), data, model_path, settings.train, settings.model)
 
 
-@task(**artefact_cache(_training_dir(train.SFT_QA)))
+@artefact_task(_training_dir(train.SFT_QA))
 def train_on_qa(settings: Settings, data: StageResult, model_path: str) -> StageResult:
     return train.train_on_qa(Workspace(settings.workspace), data, model_path, settings.train, settings.model)
 
 
-@task(**artefact_cache(_training_dir(train.DPO)))
+@artefact_task(_training_dir(train.DPO))
 def align_with_dpo(settings: Settings, data: StageResult, model_path: str) -> StageResult:
     return train.align_with_dpo(Workspace(settings.workspace), data, model_path, settings.train, settings.model)
 
 
-@task(
-    **artefact_cache(
-        lambda settings, documents, qa_pairs, base_model, tuned_model: evaluate.evaluation_dir(
-            Workspace(settings.workspace), documents, qa_pairs, base_model, tuned_model, settings.eval
-        )
+@artefact_task(
+    lambda settings, documents, qa_pairs, base_model, tuned_model: evaluate.evaluation_dir(
+        Workspace(settings.workspace), documents, qa_pairs, base_model, tuned_model, settings.eval, settings.model.revision
     )
 )
 def evaluate_models(
     settings: Settings, documents: StageResult, qa_pairs: StageResult, base_model: str, tuned_model: str
 ) -> StageResult:
-    result = evaluate.evaluate_models(Workspace(settings.workspace), documents, qa_pairs, base_model, tuned_model, settings.eval)
+    result = evaluate.evaluate_models(
+        Workspace(settings.workspace), documents, qa_pairs, base_model, tuned_model, settings.eval, settings.model.revision
+    )
     # The report and every figure as artifacts. Image artifacts need a URL the UI can fetch, which local
     # PNGs are not: the plots stay in the evaluation folder, named in the report.
     folder = Path(result.path)
@@ -76,6 +76,6 @@ def evaluate_models(
     return result
 
 
-@task(**artefact_cache(lambda settings, model, lineage: export.export_dir(Workspace(settings.workspace), model, lineage)))
+@artefact_task(lambda settings, model, lineage: export.export_dir(Workspace(settings.workspace), model, lineage))
 def export_model(settings: Settings, model: StageResult, lineage: list[StageResult]) -> StageResult:
     return export.export_model(Workspace(settings.workspace), model, lineage, settings.public_dict())
