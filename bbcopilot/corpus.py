@@ -188,15 +188,16 @@ def rows_from_forum(posts: Iterable[dict[str, Any]]) -> list[DocumentRow]:
 
 
 def telegram_threads(messages: Iterable[dict[str, Any]]) -> dict[tuple[str, Any], list[dict[str, Any]]]:
-    """Reply chains: each message joins the thread of the root it replies to, in date order."""
+    """Reply chains, keyed by (chat, root message id), each in date order.
+
+    The root is found once, when the store is written (the record's `thread`, see
+    scrapers/telegram.py), so this is one pass. A message held by two stores (two
+    exports of one chat) counts once, as the last one read.
+    """
     by_id = {(m["chat"], m["message_id"]): m for m in messages}
     threads: dict[tuple[str, Any], list[dict[str, Any]]] = defaultdict(list)
-    for key, message in by_id.items():
-        root, seen = key, set()
-        while (parent := by_id.get((root[0], by_id[root].get("reply_to")))) is not None and root not in seen:
-            seen.add(root)
-            root = (parent["chat"], parent["message_id"])
-        threads[root].append(message)
+    for message in by_id.values():
+        threads[(message["chat"], message["thread"])].append(message)
     for thread in threads.values():
         thread.sort(key=lambda m: (m.get("date") or "", m["message_id"]))
     return threads

@@ -62,7 +62,7 @@ FORUM_FIELDS = RecordShape(
     optional={"forum_id", "topic_title", "forum_title", "subject", "author", "posted_at", "edited", "url"},
 )
 TELEGRAM_FIELDS = RecordShape(
-    required={"message_id", "chat", "text"},
+    required={"message_id", "chat", "text", "thread"},
     optional={"date", "author", "reply_to", "forwarded_from", "edited"},
 )
 

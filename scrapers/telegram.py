@@ -6,7 +6,7 @@ nothing written and, on the next run, writes nothing twice)::
 
     {"message_id": 8, "chat": "BlackBox Component Builder — чат",
      "date": "2023-03-14T07:03:41+00:00", "author": "user-1a2b3c4d", "reply_to": 6,
-     "forwarded_from": null, "edited": false, "text": "..."}
+     "forwarded_from": null, "edited": false, "text": "...", "thread": 5}
 
 * ``chat``: the Desktop export's chat name (``chat<id>`` when it has none), or the
   ``chat`` argument given to the exporter (username, link or id);
@@ -18,6 +18,10 @@ nothing written and, on the next run, writes nothing twice)::
 * ``forwarded_from``: pseudonym of the original author/channel, ``"<hidden>"`` when the
   source hid it, null when not forwarded; ``edited``: bool; ``reply_to``: the replied-to
   message id (it may point outside the export);
+* ``thread``: the message id of the reply chain's root, found when the message is written
+  (its parent's thread; its own id when the parent is not in this file: a first message,
+  a reply to a skipped or deleted message or to one outside the export). A store written
+  before records carried it gets it filled in, and is rewritten atomically, when opened;
 * ``text``: the parts joined: ``pre`` as a Markdown fence with its language, the code
   verbatim; ``code`` in backticks; ``blockquote`` as ``[quote]...[/quote]`` (as the forum
   crawler writes quotes); ``text_link`` as ``text (url)``; e-mail/phone/bank-card parts
@@ -37,13 +41,18 @@ import json
 import logging
 import os
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+import ijson
+from ijson.common import ObjectBuilder
 
 from bbcopilot.errors import InputError
 from bbcopilot.pii import EMAIL, HANDLE, PHONE, pseudonym, scrub_text
+from bbcopilot.workspace import write_jsonl
 
 log = logging.getLogger(__name__)
 
@@ -76,37 +85,50 @@ class ExportSummary:
 
 
 class _MessageWriter:
-    """Append-only ``messages.jsonl``; knows which (chat, message_id) it already holds."""
+    """Append-only ``messages.jsonl``; knows which (chat, message_id) it already holds and
+    the thread root of each, so a new message's ``thread`` costs one look-up."""
 
     def __init__(self, out_dir: Path):
         self.path = Path(out_dir) / MESSAGES_FILE
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.keys: set[tuple[str, int]] = set()
+        self.threads: dict[tuple[str, int], int] = {}  # (chat, message_id) -> thread root
         self.last_ids: dict[str, int] = {}
         if self.path.exists():
             raw = self.path.read_bytes()
             if raw and not raw.endswith(b"\n"):  # a line torn by a machine crash
                 raw = raw[: raw.rfind(b"\n") + 1]
                 self.path.write_bytes(raw)
-            for line in raw.decode("utf-8").splitlines():
-                rec = json.loads(line)
-                self._remember(rec["chat"], rec["message_id"])
+            records = [json.loads(line) for line in raw.decode("utf-8").splitlines()]
+            unthreaded = False
+            for rec in records:
+                if "thread" not in rec:  # written before records carried their thread
+                    rec["thread"] = self._thread_of(rec)
+                    unthreaded = True
+                self._remember(rec)
+            if unthreaded:
+                write_jsonl(self.path, records)  # atomic: the old store stays whole until replaced
 
-    def _remember(self, chat: str, message_id: int) -> None:
-        self.keys.add((chat, message_id))
-        self.last_ids[chat] = max(message_id, self.last_ids.get(chat, 0))
+    def _thread_of(self, rec: dict) -> int:
+        # The parent is an earlier record of this store (Telegram replies point back, and both
+        # sources write in id order); a parent not stored (skipped, deleted, outside the export)
+        # makes the message a root.
+        return self.threads.get((rec["chat"], rec["reply_to"]), rec["message_id"])
+
+    def _remember(self, rec: dict) -> None:
+        self.threads[(rec["chat"], rec["message_id"])] = rec["thread"]
+        self.last_ids[rec["chat"]] = max(rec["message_id"], self.last_ids.get(rec["chat"], 0))
 
     def append(self, rec: dict) -> bool:
-        key = (rec["chat"], rec["message_id"])
-        if key in self.keys:
+        if (rec["chat"], rec["message_id"]) in self.threads:
             return False
+        rec = {**rec, "thread": self._thread_of(rec)}
         data = (json.dumps(rec, ensure_ascii=False) + "\n").encode("utf-8")
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(fd, data)
         finally:
             os.close(fd)
-        self._remember(*key)
+        self._remember(rec)
         return True
 
 
@@ -178,64 +200,168 @@ def _record(chat: str, message_id: int, date: datetime, author: str | None, repl
 # ---- Telegram Desktop import --------------------------------------------------------
 
 
-def _desktop_chats(data: Any, source: str) -> list[dict]:
-    if isinstance(data, dict) and isinstance(data.get("messages"), list):
-        return [data]  # "Export chat history" of one chat
-    if isinstance(data, dict) and ("chats" in data or "left_chats" in data):
-        chats = []
-        for section in ("chats", "left_chats"):
-            chats.extend((data.get(section) or {}).get("list") or [])
-        return chats
-    raise InputError(source, "neither a single-chat export (with 'messages') nor an account export (with 'chats')")
+# Where a Desktop export keeps its chats: the root of a single-chat export ("Export chat
+# history"), the items of an account export's chat lists.
+CHAT_PATHS = ("", "chats.list.item", "left_chats.list.item")
+CHAT_HEADER = ("name", "type", "id")
+
+
+def _at(base: str, key: str) -> str:
+    return f"{base}.{key}" if base else key
+
+
+_MESSAGE_AT = {_at(base, "messages.item"): base for base in CHAT_PATHS}
+_HEADER_AT = {_at(base, key): key for base in CHAT_PATHS for key in CHAT_HEADER}
+_CONTAINER_STARTS, _CONTAINER_ENDS = {"start_map", "start_array"}, {"end_map", "end_array"}
+
+
+class _ChatStream:
+    """One chat of the export as it streams past: its header and the messages that arrive
+    before the header is complete (none in Telegram Desktop's files, which write
+    ``name``, ``type`` and ``id`` before ``messages``)."""
+
+    def __init__(self) -> None:
+        self.header: dict[str, Any] = {}
+        self.waiting: list[Any] = []
+
+    def message(self, m: Any) -> Iterator[tuple[dict, Any]]:
+        if len(self.header) < len(CHAT_HEADER):
+            self.waiting.append(m)
+            return
+        yield self.header, m
+
+    def header_field(self, key: str, value: Any) -> Iterator[tuple[dict, Any]]:
+        self.header[key] = value
+        if len(self.header) == len(CHAT_HEADER):
+            yield from self.flush()
+
+    def flush(self) -> Iterator[tuple[dict, Any]]:
+        waiting, self.waiting = self.waiting, []
+        for m in waiting:
+            yield self.header, m
+
+
+def _desktop_messages(handle: BinaryIO, source: str) -> Iterator[tuple[dict, Any]]:
+    """``(chat header, message)`` for every message of a Desktop export, read as a stream
+    (one message in memory at a time), and ``(chat header, None)`` at the end of each chat.
+    Raises ``ijson.JSONError`` where the file stops being JSON."""
+    events = ijson.parse(handle)
+    first = next(events, None)
+    if first is None or first[1] != "start_map":
+        raise InputError(source, "not a Telegram export: the file is not a JSON object")
+    chats = {"": _ChatStream()}  # the root is a chat if it has messages
+    root_is_chat = shaped = False
+    builder, builder_at = None, None
+    for prefix, event, value in events:
+        if builder is not None:  # inside a message: build it
+            builder.event(event, value)
+            if not builder.containers:
+                yield from chats[builder_at].message(builder.value)
+                builder = None
+        elif prefix in _MESSAGE_AT:
+            base = _MESSAGE_AT[prefix]
+            if event in _CONTAINER_STARTS:
+                builder, builder_at = ObjectBuilder(), base
+                builder.event(event, value)
+            else:
+                yield from chats[base].message(value)  # a message that is no object: counted, skipped
+        elif event == "map_key" or event in _CONTAINER_ENDS:
+            if prefix == "" and value in ("chats", "left_chats"):
+                shaped = True
+            elif event == "end_map" and prefix in chats and (prefix or root_is_chat):
+                chat = chats.pop(prefix)
+                yield from chat.flush()
+                yield chat.header, None
+        elif prefix in CHAT_PATHS[1:]:
+            if event != "start_map":
+                raise InputError(source, f"not a Telegram export: an item of {prefix.removesuffix('.item')} is not an object")
+            chats[prefix] = _ChatStream()
+        elif prefix == "messages" and event == "start_array":
+            root_is_chat = shaped = True
+        elif prefix in _HEADER_AT and event not in _CONTAINER_STARTS:
+            base = prefix.rpartition(".")[0]
+            if base in chats:
+                yield from chats[base].header_field(_HEADER_AT[prefix], value)
+    if not shaped:
+        raise InputError(source, "neither a single-chat export (with 'messages') nor an account export (with 'chats')")
+
+
+def _json_fault(err: ijson.JSONError) -> str:
+    # yajl's message is its first line; the lines after it quote the file around the fault,
+    # which may be personal data, so they never reach a log or report.
+    detail = err.args[0] if err.args else ""
+    if isinstance(detail, bytes):
+        detail = detail.decode("utf-8", "replace")
+    return str(detail).strip().splitlines()[0] if str(detail).strip() else type(err).__name__
+
+
+def _desktop_skip_reason(m: Any) -> str | None:
+    if not isinstance(m, dict):
+        return "not_an_object"
+    mtype = m.get("type", "message")
+    if mtype != "message":
+        return str(mtype)  # "service", "unsupported"
+    if not isinstance(m.get("id"), int):
+        return "no_id"
+    if not isinstance(m.get("reply_to_message_id", 0), int):
+        return "bad_reply_to"
+    if not str(m.get("date_unixtime", "")).isdigit():
+        return "no_timestamp"
+    return None
 
 
 def import_export(result_json: Path, out_dir: Path, pseudonym_key: str) -> ImportSummary:
     """Import a Telegram Desktop JSON export (single chat or account-wide) into
-    ``out_dir/messages.jsonl``."""
+    ``out_dir/messages.jsonl``, streaming it: memory does not grow with the export.
+
+    A file that is not JSON, stops short or is not a Telegram export raises
+    :class:`InputError` naming it; what was written before the fault stays in the file
+    (import into a temporary folder to keep all or nothing).
+    """
     source = str(result_json)
     if not pseudonym_key:
         raise InputError(source, "the pseudonym key is empty")
-    try:
-        data = json.loads(Path(result_json).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(source, f"cannot read the export: {exc}") from exc
     writer = _MessageWriter(out_dir)
     skipped: Counter[str] = Counter()
     imported = chats_read = 0
-    for chat in _desktop_chats(data, source):
-        messages = chat.get("messages") or []
-        if chat.get("type") in SKIP_CHAT_TYPES:
-            skipped[f"chat_type_{chat.get('type')}"] += len(messages)
-            continue
-        chats_read += 1
-        name = chat.get("name") or f"chat{chat.get('id')}"
-        for m in messages:
-            reason = None
-            mtype = m.get("type", "message")
-            if mtype != "message":
-                reason = mtype  # "service", "unsupported"
-            elif not str(m.get("date_unixtime", "")).isdigit():
-                reason = "no_timestamp"
-            if reason:
-                skipped[reason] += 1
-                continue
-            text = render_parts(_desktop_parts(m), pseudonym_key)
-            if not text:
-                skipped["media_without_caption" if MEDIA_KEYS & m.keys() else "empty"] += 1
-                continue
-            sender = m.get("from_id") or m.get("from")
-            forwarded = None
-            if "forwarded_from" in m:
-                forwarded = pseudonym(m["forwarded_from"], pseudonym_key) if m["forwarded_from"] else HIDDEN
-            rec = _record(
-                name, m["id"], datetime.fromtimestamp(int(m["date_unixtime"]), timezone.utc),
-                pseudonym(sender, pseudonym_key) if sender else None,
-                m.get("reply_to_message_id"), forwarded, "edited" in m or "edited_unixtime" in m, text,
-            )
-            if writer.append(rec):
-                imported += 1
-            else:
-                skipped["already_stored"] += 1
+    try:
+        with open(result_json, "rb") as handle:
+            for chat, m in _desktop_messages(handle, source):
+                if chat.get("type") in SKIP_CHAT_TYPES:
+                    if m is not None:
+                        skipped[f"chat_type_{chat.get('type')}"] += 1
+                    continue
+                if m is None:  # the chat ended
+                    chats_read += 1
+                    continue
+                reason = _desktop_skip_reason(m)
+                if reason:
+                    skipped[reason] += 1
+                    continue
+                text = render_parts(_desktop_parts(m), pseudonym_key)
+                if not text:
+                    skipped["media_without_caption" if MEDIA_KEYS & m.keys() else "empty"] += 1
+                    continue
+                sender = m.get("from_id") or m.get("from")
+                forwarded = None
+                if "forwarded_from" in m:
+                    forwarded = pseudonym(m["forwarded_from"], pseudonym_key) if m["forwarded_from"] else HIDDEN
+                rec = _record(
+                    chat.get("name") or f"chat{chat.get('id')}", m["id"],
+                    datetime.fromtimestamp(int(m["date_unixtime"]), timezone.utc),
+                    pseudonym(sender, pseudonym_key) if sender else None,
+                    m.get("reply_to_message_id"), forwarded, "edited" in m or "edited_unixtime" in m, text,
+                )
+                if writer.append(rec):
+                    imported += 1
+                else:
+                    skipped["already_stored"] += 1
+    except OSError as err:
+        raise InputError(source, f"cannot read the export: {err.strerror or err}") from err
+    except ijson.JSONError as err:
+        read = imported + sum(skipped.values())
+        after = f" after {read} messages" if read else ""
+        raise InputError(source, f"not valid JSON{after} ({_json_fault(err)})") from err
     log.info("imported %d messages from %s, skipped %s", imported, source, dict(skipped))
     return ImportSummary(imported, dict(skipped), chats_read, writer.path)
 

@@ -2,6 +2,7 @@ from bbcopilot.config import DatasetSettings
 from bbcopilot.corpus import (
     DocumentRow, build_documents, detect_language, drop_reason, normalise_text, rows_from_telegram, split_of,
 )
+from bbcopilot.dialogs import dialogs_from_telegram
 
 SETTINGS = DatasetSettings()
 PINNED_SPLITS = ["train", "test", "train", "validation", "test", "train"]  # salt "bbcopilot-v1", 0.2/0.2
@@ -67,13 +68,19 @@ def test_splits_are_deterministic_and_no_group_crosses_splits():
 
 
 def test_telegram_reply_chains_become_threads():
+    # `thread` is the root the store found when it wrote the message (scrapers/telegram.py).
     messages = [
-        {"chat": "c", "message_id": 1, "reply_to": None, "text": "How do I print?", "author": "u1", "date": "1"},
-        {"chat": "c", "message_id": 2, "reply_to": 1, "text": "StdLog.String", "author": "u2", "date": "2"},
-        {"chat": "c", "message_id": 3, "reply_to": 2, "text": "thanks", "author": "u1", "date": "3"},
-        {"chat": "c", "message_id": 4, "reply_to": None, "text": "other topic", "author": "u3", "date": "4"},
+        {"chat": "c", "message_id": 3, "reply_to": 2, "thread": 1, "text": "thanks", "author": "u1", "date": "3"},
+        {"chat": "c", "message_id": 1, "reply_to": None, "thread": 1, "text": "How do I print?", "author": "u1", "date": "1"},
+        {"chat": "c", "message_id": 2, "reply_to": 1, "thread": 1, "text": "StdLog.String", "author": "u2", "date": "2"},
+        {"chat": "c", "message_id": 4, "reply_to": None, "thread": 4, "text": "other topic", "author": "u3", "date": "4"},
+        {"chat": "d", "message_id": 1, "reply_to": None, "thread": 1, "text": "another chat", "author": "u3", "date": "1"},
     ]
-    rows = rows_from_telegram(messages)
-    assert sorted(r.id for r in rows) == ["telegram/c/1", "telegram/c/4"]
+    again = {**messages[2], "text": "StdLog.String, edited"}  # the same message in a second store of the chat
+    rows = rows_from_telegram(messages + [again])
+    assert sorted(r.group for r in rows) == ["telegram:c:1", "telegram:c:4", "telegram:d:1"]
     thread = next(r for r in rows if r.id == "telegram/c/1")
-    assert thread.text.index("How do I print?") < thread.text.index("StdLog.String") < thread.text.index("thanks")
+    assert thread.text.index("How do I print?") < thread.text.index("StdLog.String, edited") < thread.text.index("thanks")
+    assert thread.text.count("StdLog.String") == 1, "a message held twice counts once"
+    dialogs = dialogs_from_telegram(messages, DatasetSettings())
+    assert {d["id"] for d in dialogs} == {"telegram:c:1"}, "the dialog of a thread has its document's group"

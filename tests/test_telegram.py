@@ -72,7 +72,7 @@ def test_import_writes_every_expected_message_once(imported):
     assert summary.skipped == {"service": 6, "media_without_caption": 2}
     assert summary.chats == 2
     for r in records:
-        assert set(r) == {"message_id", "chat", "date", "author", "reply_to", "forwarded_from", "edited", "text"}
+        assert set(r) == {"message_id", "chat", "date", "author", "reply_to", "forwarded_from", "edited", "text", "thread"}
         assert datetime.fromisoformat(r["date"]).utcoffset() == timedelta(0)
         assert r["text"].strip()
 
@@ -81,6 +81,7 @@ def test_import_keeps_replies_forwards_edits_captions(imported):
     _, records = imported
     by_id = {r["message_id"]: r for r in records if r["chat"] == CHAT1}
     assert by_id[8]["reply_to"] == 6 and by_id[9]["reply_to"] == 8
+    assert by_id[6]["thread"] == by_id[8]["thread"] == by_id[9]["thread"] == 6 and by_id[13]["thread"] == 10
     assert by_id[12]["edited"] is True and by_id[11]["edited"] is False
     assert by_id[14]["forwarded_from"] == pseudonym("Oberon News", KEY)
     assert by_id[18]["text"].startswith("Скриншот ошибки")  # photo caption kept, photo not
@@ -152,6 +153,122 @@ def test_import_is_idempotent_and_rejects_garbage(imported, tmp_path):
     bad.write_text('{"hello": 1}')
     with pytest.raises(InputError):
         import_export(bad, tmp_path, KEY)
+
+
+def test_a_chat_header_after_its_messages_is_still_the_chats(imported, tmp_path):
+    # Telegram writes name, type and id before messages; the stream must not depend on it.
+    _, account_records = imported
+    chat = DATA["chats"]["list"][1]
+    messages_first = {"messages": chat["messages"], **{k: v for k, v in chat.items() if k != "messages"}}
+    single = tmp_path / "single.json"
+    single.write_text(json.dumps(messages_first, ensure_ascii=False), encoding="utf-8")
+    import_export(single, tmp_path / "out", KEY)
+    assert _records(tmp_path / "out") == [r for r in account_records if r["chat"] == chat["name"]]
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    ("Привет, это не JSON", r"not valid JSON \(lexical error: invalid char in json text\.\)$"),
+    (FIXTURE.read_text(encoding="utf-8")[:20000], r"not valid JSON after 2\d messages \(parse error: premature EOF\)$"),
+    ("", r"not valid JSON \(parse error: premature EOF\)$"),
+    ('[{"id": 1}]', "not a Telegram export: the file is not a JSON object$"),
+    ('{"chats": {"list": ["a chat?"]}}', "not a Telegram export: an item of chats.list is not an object$"),
+])
+def test_a_file_that_is_no_export_is_one_line_naming_it(tmp_path, content, reason):
+    bad = tmp_path / "result.json"
+    bad.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=reason) as raised:
+        import_export(bad, tmp_path / "out", KEY)
+    assert raised.value.source == str(bad) and "\n" not in str(raised.value)
+    assert "Привет" not in str(raised.value), "the parser's excerpt of the file is not quoted"
+
+
+# ---- reply threads, found as the store is written --------------------------------------
+
+
+def _reference_roots(records: list[dict]) -> dict[tuple[str, int], int]:
+    """The thread definition before stores held it: follow reply_to through the records until
+    a message whose parent is not among them, or one already passed (a cycle)."""
+    by_id = {(r["chat"], r["message_id"]): r for r in records}
+    roots = {}
+    for key in by_id:
+        root, seen = key, set()
+        while (parent := by_id.get((key[0], by_id[root]["reply_to"]))) is not None and root not in seen:
+            seen.add(root)
+            root = (key[0], parent["message_id"])
+        roots[key] = root[1]
+    return roots
+
+
+def _random_export(rng, size: int, *, in_id_order: bool) -> dict:
+    """Two chats of `size` messages; some are service messages (not stored, so replies to them
+    have no parent), some reply to an id that is not in the export at all. In id order a reply
+    points back, as in Telegram; otherwise anywhere, forward references and cycles included."""
+    chats = []
+    for number in range(2):
+        ids = list(range(1, size + 1)) if in_id_order else rng.sample(range(1, size + 1), size)
+        messages = []
+        for position, mid in enumerate(ids):
+            m = {"id": mid, "type": "service" if rng.random() < 0.1 else "message",
+                 "date_unixtime": str(1700000000 + rng.randrange(50)), "from_id": f"user{rng.randrange(3)}", "text": f"m{mid}"}
+            targets = ids[: position + 1] if in_id_order else ids  # itself included
+            if rng.random() < 0.7:
+                m["reply_to_message_id"] = rng.choice(targets) if rng.random() < 0.9 else size + rng.randrange(1, 4)
+            messages.append(m)
+        chats.append({"name": f"chat {number}", "type": "public_supergroup", "id": number, "messages": messages})
+    return {"chats": {"list": chats}}
+
+
+@pytest.mark.parametrize("in_id_order", [True, False])
+def test_stored_threads_are_the_reply_chains_on_random_reply_graphs(tmp_path, in_id_order):
+    import random
+
+    from bbcopilot.corpus import telegram_threads
+
+    rng = random.Random(9)
+    forward = 0
+    for case in range(60):
+        export = tmp_path / f"{case}.json"
+        export.write_text(json.dumps(_random_export(rng, rng.randrange(1, 25), in_id_order=in_id_order)))
+        import_export(export, tmp_path / str(case), KEY)
+        records = _records(tmp_path / str(case))
+        graph = records
+        if not in_id_order:  # a reply to a message written after it had no parent when it was written
+            position = {(r["chat"], r["message_id"]): i for i, r in enumerate(records)}
+            later = [position.get((r["chat"], r["reply_to"]), -1) > i for i, r in enumerate(records)]
+            graph = [{**r, "reply_to": None} if cut else r for r, cut in zip(records, later)]
+            forward += sum(later)
+        expected = _reference_roots(graph)
+        assert {(r["chat"], r["message_id"]): r["thread"] for r in records} == expected
+        members: dict[tuple[str, int], set[int]] = {}
+        for (chat, mid), root in expected.items():
+            members.setdefault((chat, root), set()).add(mid)
+        assert {key: {m["message_id"] for m in thread} for key, thread in telegram_threads(records).items()} == members
+    assert in_id_order or forward > 0, "out of id order, forward references (a cycle needs one) were drawn"
+
+
+def test_a_store_without_threads_gets_them_once_and_loses_nothing(tmp_path):
+    from bbcopilot.corpus import rows_from_telegram
+    from scrapers.telegram import MESSAGES_FILE, _MessageWriter
+
+    def old(mid: int) -> dict:  # a record as stores were written before they held threads
+        return {"message_id": mid, "chat": CHAT, "date": f"2024-01-01T00:00:{mid % 60:02}+00:00", "author": "a",
+                "reply_to": mid - 1 if mid > 1 else None, "forwarded_from": None, "edited": False, "text": f"m{mid}"}
+
+    chain = 20_000
+    lines = [json.dumps(old(mid), ensure_ascii=False) for mid in range(1, chain + 1)]
+    store = tmp_path / MESSAGES_FILE
+    store.write_text("\n".join(lines) + '\n{"message_id": 20001, "ch', encoding="utf-8")  # a torn last line
+    writer = _MessageWriter(tmp_path)
+    records = _records(tmp_path)
+    assert [{k: v for k, v in r.items() if k != "thread"} for r in records] == [old(m) for m in range(1, chain + 1)]
+    assert {r["thread"] for r in records} == {1}
+    assert writer.append({**old(chain + 1), "reply_to": chain})
+    assert _records(tmp_path)[-1]["thread"] == 1
+    [row] = rows_from_telegram(_records(tmp_path))
+    assert row.group == f"telegram:{CHAT}:1" and row.text.count("m") == chain + 1
+    inode = store.stat().st_ino
+    _MessageWriter(tmp_path)
+    assert store.stat().st_ino == inode, "a store whose records all hold their thread is not rewritten"
 
 
 # ---- Telethon exporter against a fake client ------------------------------------------
