@@ -142,15 +142,30 @@ def telegram_import_dir(workspace: Workspace, export: Path, pseudonym_key: str) 
     return workspace.version_dir("sources/telegram", content_hash(sha256_file(export), pseudonym_key, code))
 
 
-def import_telegram_export(workspace: Workspace, export: Path, pseudonym_key: str) -> tuple[str, list[tuple[str, str]]]:
-    """Import a Telegram Desktop export once per content; (messages.jsonl path, skipped records)."""
+def import_telegram_export(
+    workspace: Workspace, export: Path, pseudonym_key: str
+) -> tuple[str | None, list[tuple[str, str]]]:
+    """Import a Telegram Desktop export once per content; (messages.jsonl path, skipped records).
+
+    An export that cannot be imported (not JSON, cut short, not a Telegram export) is
+    skipped: its version holds only `failure.json` with the reason, like a document that
+    does not convert, so an unchanged bad file is not read again every night; the path
+    is then None and the reason is the one skipped item.
+    """
     from scrapers.telegram import import_export
 
     final = telegram_import_dir(workspace, export, pseudonym_key)
     if not final.is_dir():
-        with atomic_dir(final) as building:
-            summary = import_export(export, building, pseudonym_key)
-            atomic_write_json(building / "summary.json", asdict(summary))
+        try:
+            with atomic_dir(final) as building:  # what a failed import wrote goes with its folder
+                summary = import_export(export, building, pseudonym_key)
+                atomic_write_json(building / "summary.json", asdict(summary))
+        except InputError as err:
+            with atomic_dir(final) as building:
+                atomic_write_json(building / "failure.json", {"export": str(export), "reason": err.reason})
+    if (final / "failure.json").is_file():
+        failure = json.loads((final / "failure.json").read_text(encoding="utf-8"))
+        return None, [(str(export), failure["reason"])]
     summary = json.loads((final / "summary.json").read_text(encoding="utf-8"))
     return str(final / "messages.jsonl"), [(str(export), f"{k}: {v}") for k, v in summary.get("skipped", {}).items()]
 

@@ -24,7 +24,7 @@ def refresh_stages(settings: Settings) -> list[StageResult]:
     forum += [crawl_forum_mirror(settings, str(settings.sources.forum_mirror_dir))] if settings.sources.forum_mirror_dir else []
     telegram = [import_telegram(settings, str(export)) for export in settings.sources.telegram_exports]
     telegram += [export_telegram(settings, chat) for chat in settings.sources.telegram_chats]
-    community = CommunityFiles(forum=tuple(p for p, _ in forum), telegram=tuple(p for p, _ in telegram))
+    community = CommunityFiles(forum=tuple(p for p, _ in forum), telegram=tuple(p for p, _ in telegram if p))
     skipped = [item for _, items in forum + telegram for item in items]
 
     documents = run_stage(build_documents, settings, conversion, community)

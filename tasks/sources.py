@@ -32,7 +32,7 @@ def convert_corpus(settings: Settings, files: list[sources.SourceFile]) -> Stage
         Workspace(settings.workspace), Path(export), settings.sources.pseudonym_key.get_secret_value()
     )
 )
-def import_telegram(settings: Settings, export: str) -> tuple[str, list[tuple[str, str]]]:
+def import_telegram(settings: Settings, export: str) -> tuple[str | None, list[tuple[str, str]]]:
     return sources.import_telegram_export(
         Workspace(settings.workspace), Path(export), settings.sources.pseudonym_key.get_secret_value()
     )

@@ -25,6 +25,7 @@ TELEGRAM_PII = ["aleksey.smirnov@example.com", "@aleksey_smirnov", "+7 916 123-4
                 "@mary_j", "+7 903 000 00 00", "Алексей Смирнов", "Mary Jones"]
 FORUM_NAMES = ["Пётр Каменев", "Моделист", "Сергей (гость)", "Хранитель"]
 FORUM_TOPICS = {12, 13, 14, 20, 21}  # every topic with a kept post (14: only its first, complete post)
+BAD_EXPORTS = ["not-json.json", "cut-short.json"]  # Telegram exports the refresh skips and reports
 
 
 def _task_states(flow_state) -> dict[str, str]:
@@ -53,11 +54,14 @@ def runs(tmp_path_factory, blackbox_dir, tiny_model):
         (root / "blackbox" / relpath).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(blackbox_dir / relpath, root / "blackbox" / relpath)
     workspace = root / "workspace"
+    good = FIXTURES / "telegram" / "result.json"
+    (root / BAD_EXPORTS[0]).write_text("Telegram? no: a note saved as result.json\n", encoding="utf-8")
+    (root / BAD_EXPORTS[1]).write_bytes(good.read_bytes()[:15000])  # a copy cut short mid-way
     overrides = {
         "workspace": str(workspace),
         "sources.blackbox_dir": str(root / "blackbox"),
         "sources.forum_mirror_dir": str(FIXTURES / "forum"),
-        "sources.telegram_exports": [str(FIXTURES / "telegram" / "result.json")],
+        "sources.telegram_exports": [str(root / name) for name in BAD_EXPORTS] + [str(good)],
         "model.build_tiny": False,
         "model.base_model": str(tiny_model),  # its tokenizer chunks the documents
     }
@@ -65,7 +69,7 @@ def runs(tmp_path_factory, blackbox_dir, tiny_model):
     for _ in range(2):
         state = refresh(profile="demo", overrides=overrides, return_state=True)
         states.append((Path(state.result()), _task_states(state)))
-    return {"workspace": workspace, "cold": states[0], "again": states[1]}
+    return {"workspace": workspace, "root": root, "cold": states[0], "again": states[1]}
 
 
 def test_forum_topics_and_telegram_threads_are_documents(runs):
@@ -90,6 +94,23 @@ def test_forum_and_telegram_conversations_are_dialogs(runs):
     assert by_source["telegram"]
     for dialog in dialogs:
         assert dialog["messages"][0]["role"] == "user" and len(dialog["messages"]) >= 2
+
+
+def test_a_bad_telegram_export_is_one_skipped_line_and_is_not_imported_again(runs):
+    reasons = {BAD_EXPORTS[0]: "not valid JSON (lexical error: invalid char in json text.)",
+               BAD_EXPORTS[1]: "not valid JSON after 18 messages (parse error: premature EOF)"}
+    for report, _ in (runs["cold"], runs["again"]):  # the rest of the refresh went on (the tests above)
+        text = report.read_text(encoding="utf-8")
+        for name, reason in reasons.items():
+            assert [line for line in text.splitlines() if name in line] == [
+                f"| sources | `{runs['root'] / name}` | {reason} |"]
+    failures = sorted((runs["workspace"] / "sources" / "telegram").glob("*/failure.json"))
+    assert len(failures) == 2, "a bad export's version records why, so it is not read again every night"
+    for failure in failures:
+        assert [p.name for p in failure.parent.iterdir() if not p.name.startswith(".")] == ["failure.json"], (
+            "nothing of a half-read export is kept")
+    _, states = runs["again"]
+    assert sum(name.startswith("import_telegram") and state == "Cached" for name, state in states.items()) == 3
 
 
 def test_no_planted_personal_data_anywhere_in_the_workspace(runs):
