@@ -176,12 +176,12 @@ def render_parts(parts: list[dict], key: str) -> str:
 
 def _desktop_parts(message: dict) -> list[dict]:
     entities = message.get("text_entities")
-    if isinstance(entities, list) and entities:
-        return entities
-    text = message.get("text", "")
-    if isinstance(text, str):
-        return [{"type": "plain", "text": text}]
-    return [p if isinstance(p, dict) else {"type": "plain", "text": p} for p in text]
+    parts = entities if isinstance(entities, list) and entities else message.get("text", "")
+    if isinstance(parts, str):
+        return [{"type": "plain", "text": parts}]
+    if not isinstance(parts, list):
+        return []
+    return [p if isinstance(p, dict) else {"type": "plain", "text": p} for p in parts]
 
 
 def _record(chat: str, message_id: int, date: datetime, author: str | None, reply_to, forwarded_from, edited: bool, text: str) -> dict:
@@ -325,7 +325,11 @@ def import_export(result_json: Path, out_dir: Path, pseudonym_key: str) -> Impor
     skipped: Counter[str] = Counter()
     imported = chats_read = 0
     try:
-        with open(result_json, "rb") as handle:
+        handle = open(result_json, "rb")
+    except OSError as err:
+        raise InputError(source, f"cannot read the export: {err.strerror or err}") from err
+    try:
+        with handle:
             for chat, m in _desktop_messages(handle, source):
                 if chat.get("type") in SKIP_CHAT_TYPES:
                     if m is not None:
@@ -345,19 +349,17 @@ def import_export(result_json: Path, out_dir: Path, pseudonym_key: str) -> Impor
                 sender = m.get("from_id") or m.get("from")
                 forwarded = None
                 if "forwarded_from" in m:
-                    forwarded = pseudonym(m["forwarded_from"], pseudonym_key) if m["forwarded_from"] else HIDDEN
+                    forwarded = pseudonym(str(m["forwarded_from"]), pseudonym_key) if m["forwarded_from"] else HIDDEN
                 rec = _record(
                     chat.get("name") or f"chat{chat.get('id')}", m["id"],
                     datetime.fromtimestamp(int(m["date_unixtime"]), timezone.utc),
-                    pseudonym(sender, pseudonym_key) if sender else None,
+                    pseudonym(str(sender), pseudonym_key) if sender else None,
                     m.get("reply_to_message_id"), forwarded, "edited" in m or "edited_unixtime" in m, text,
                 )
                 if writer.append(rec):
                     imported += 1
                 else:
                     skipped["already_stored"] += 1
-    except OSError as err:
-        raise InputError(source, f"cannot read the export: {err.strerror or err}") from err
     except ijson.JSONError as err:
         read = imported + sum(skipped.values())
         after = f" after {read} messages" if read else ""

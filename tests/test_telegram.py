@@ -182,6 +182,22 @@ def test_a_file_that_is_no_export_is_one_line_naming_it(tmp_path, content, reaso
     assert "Привет" not in str(raised.value), "the parser's excerpt of the file is not quoted"
 
 
+def test_odd_messages_of_a_valid_export_are_skipped_with_a_reason_or_read_as_text(tmp_path):
+    base = {"type": "message", "date_unixtime": "1700000000", "from_id": "user1"}
+    chat = {"name": "X", "type": "public_supergroup", "id": 5, "messages": [
+        "a string, not a message", {**base, "id": "7"}, {**base, "id": 8, "reply_to_message_id": "seven"},
+        {**base, "id": 9, "from_id": 1000001, "text_entities": ["plain", 5, {"type": "code", "text": 7}, {"type": "pre"}]},
+        {**base, "id": 10, "text": {"not": "a text"}},
+    ]}
+    export = tmp_path / "odd.json"
+    export.write_text(json.dumps(chat), encoding="utf-8")
+    summary = import_export(export, tmp_path / "out", KEY)
+    assert summary.skipped == {"not_an_object": 1, "no_id": 1, "bad_reply_to": 1, "empty": 1}
+    [record] = _records(tmp_path / "out")
+    assert record["message_id"] == 9 and record["text"].startswith("plain``")  # parts that are no text read as empty
+    assert record["author"] == pseudonym("1000001", KEY)
+
+
 # ---- reply threads, found as the store is written --------------------------------------
 
 
