@@ -177,11 +177,11 @@ def _marked_by_split(workspace):
         for d in documents
     ]
     card = {"languages": ["en"], "licences": {"blackbox": "bsd-2-clause"}, "summary": "test rows marked by split"}
-    return (
-        StageResult("datasets/documents", "d1", str(save_version(workspace, "datasets/documents", "d1", documents, card=card, manifest={}))),
-        StageResult("datasets/qa", "q1", str(save_version(workspace, "datasets/qa", "q1", pairs, card=card, manifest={}))),
-        documents,
-    )
+
+    def saved(stage, rows):
+        return StageResult(stage, "v1", str(save_version(workspace, stage, "v1", rows, card=card, manifest={})))
+
+    return saved("datasets/documents", documents), saved("datasets/qa", pairs), documents
 
 
 def test_held_out_measures_read_the_test_split_only(tmp_path, tiny_model):
@@ -196,7 +196,8 @@ def test_held_out_measures_read_the_test_split_only(tmp_path, tiny_model):
     documents, qa, rows = _marked_by_split(workspace)
     settings = EvalSettings(max_prompts=1, max_qa=0, max_new_tokens=8, max_length=64, temperatures=[0.2])
     result = evaluate.evaluate_models(workspace, documents, qa, str(tiny_model), str(tiny_model), settings)
-    results = json.loads((tmp_path / "ws" / "evaluations" / result.version / "metrics.json").read_text())
+    folder = tmp_path / "ws" / "evaluations" / result.version
+    results = json.loads((folder / "metrics.json").read_text())
 
     assert set(results["bits_per_byte"]["per_subsystem"]) == {SUBSYSTEM_OF_SPLIT["test"]}
     test_texts = [r["text"] for r in rows if r["split"] == "test"]
@@ -205,7 +206,7 @@ def test_held_out_measures_read_the_test_split_only(tmp_path, tiny_model):
     assert results["bits_per_byte"]["base"] == pytest.approx(sum(b for b, _ in scores) / sum(n for _, n in scores))
     assert results["counts"]["test_documents"] == len(test_texts)
 
-    answers = [json.loads(line) for line in (tmp_path / "ws" / "evaluations" / result.version / "answers.jsonl").read_text().splitlines()]
+    answers = [json.loads(line) for line in (folder / "answers.jsonl").read_text().splitlines()]
     asked = {kind: {a["id"] for a in answers if a["kind"] == kind} for kind in ("qa_seen", "qa_held_out")}
     assert asked["qa_held_out"] == {f"{r['id']}#q0" for r in rows if r["split"] == "test"}
     assert asked["qa_seen"] == {f"{r['id']}#q0" for r in rows if r["split"] == "train"}

@@ -53,7 +53,7 @@ def _qa(workspace: Workspace, rows_per_split: dict[str, int]) -> StageResult:
 
 def _texts(trainer, dataset) -> list[str]:
     """Every row of a trainer's dataset as text: all its token-id columns decoded and joined."""
-    columns = [name for name in dataset.column_names if name.endswith("input_ids") or name.endswith("_ids")]
+    columns = [name for name in dataset.column_names if name.endswith("_ids")]  # input_ids, chosen_ids, ...
     assert columns, dataset.column_names
     return [" | ".join(trainer.processing_class.decode(row[c]) for c in columns) for row in dataset]
 
@@ -117,7 +117,7 @@ def test_chunk_training_stops_on_rising_validation_loss_and_keeps_the_best_check
     chunks = _chunks(workspace, tokenizer, {"train": [code] * 16, "validation": [code[::-1]] * 4, "test": [code]})
     settings = TrainSettings(
         max_length=64, batch_size=4, lora_r=8, lora_alpha=16, lora_dropout=0.0, sft_learning_rate=1e-2,
-        sft_max_steps=40, sft_epochs=10, eval_steps=2, early_stopping_patience=2,
+        sft_max_steps=40, eval_steps=2, early_stopping_patience=2,
     )
     result = train.train_on_chunks(workspace, chunks, str(tiny_model), settings, CPU)
 
@@ -163,7 +163,7 @@ def test_dpo_raises_the_chosen_over_rejected_margin_on_its_pairs(tmp_path, tiny_
     workspace = Workspace(tmp_path / "ws")
     qa = _qa(workspace, {"train": 4, "validation": 1, "test": 1})
     pairs = load_from_disk(qa.path)["train"].to_list()
-    settings = TrainSettings(max_length=512, batch_size=4, lora_r=8, lora_alpha=16, dpo_steps=10, dpo_learning_rate=5e-3)
+    settings = TrainSettings(max_length=512, batch_size=4, lora_r=8, lora_alpha=16, dpo_steps=6, dpo_learning_rate=5e-3)
     before = _margin(str(tiny_model), pairs)
     result = train.align_with_dpo(workspace, qa, str(tiny_model), settings, CPU)
     after = _margin(result.path, pairs)
