@@ -23,6 +23,7 @@ from lark.exceptions import LarkError
 
 from bbcopilot.cpcheck.checker import parse_tokens
 from bbcopilot.cpcheck.lexer import Diagnostic, Positions, scan
+from bbcopilot.hfdata import iter_rows
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import Workspace, atomic_dir, atomic_write_json, code_version, content_hash
 
@@ -483,7 +484,7 @@ def build_index_artefact(workspace: Workspace, documents: StageResult) -> StageR
     if not final.is_dir():
         dataset = load_from_disk(documents.path)
         index = build_api_index(
-            (row["id"], row["text"]) for split in dataset for row in dataset[split].to_list() if row["kind"] in API_KINDS
+            (row["id"], row["text"]) for row in iter_rows(dataset, ["id", "kind", "text"]) if row["kind"] in API_KINDS
         )
         with atomic_dir(final) as building:
             atomic_write_json(building / "index.json", {"documents": documents.version, **index.to_json()})

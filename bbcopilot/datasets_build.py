@@ -19,11 +19,12 @@ from typing import Any
 from bbcopilot import chunks as chunks_module
 from bbcopilot import corpus, dialogs
 from bbcopilot.config import DatasetSettings
-from bbcopilot.hfdata import save_version
+from bbcopilot.hfdata import iter_rows, save_version
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import Workspace, code_version, content_hash, model_fingerprint, sha256_file
 
 DOCUMENTS, CHUNKS, DIALOGS = "datasets/documents", "datasets/chunks", "datasets/dialogs"
+DOCUMENTS_PER_BATCH = 256  # chunked together: one batch encode each
 
 
 @dataclass(frozen=True)
@@ -181,40 +182,54 @@ def chunks_version(documents: StageResult, model: str, settings: DatasetSettings
 def build_chunks(
     workspace: Workspace, documents: StageResult, model: str, settings: DatasetSettings, revision: str | None = None
 ) -> StageResult:
-    from datasets import concatenate_datasets, load_from_disk
+    import pyarrow.compute
+    from datasets import load_from_disk
     from transformers import AutoTokenizer
 
     version = chunks_version(documents, model, settings, revision)
     tokenizer = AutoTokenizer.from_pretrained(model, revision=revision)
     docs = load_from_disk(documents.path)
-    rows = concatenate_datasets([docs[s] for s in docs]).to_list()
-    chunk_rows = chunks_module.chunk_documents(rows, tokenizer, settings.chunk_tokens, settings.chunk_overlap)
+
+    def chunk_rows():  # a batch of documents at a time: neither they nor their chunks are all in Python at once
+        batch = []
+        for row in iter_rows(docs):
+            batch.append(row)
+            if len(batch) == DOCUMENTS_PER_BATCH:
+                yield from chunks_module.chunk_documents(batch, tokenizer, settings.chunk_tokens, settings.chunk_overlap)
+                batch = []
+        yield from chunks_module.chunk_documents(batch, tokenizer, settings.chunk_tokens, settings.chunk_overlap)
+
     path = save_version(
         workspace,
         CHUNKS,
         version,
-        chunk_rows,
+        chunk_rows(),
         card=_card(
-            rows,
+            list(iter_rows(docs, ["language", "source", "licence"])),
             f"Windows of {settings.chunk_tokens} tokens ({settings.chunk_overlap} shared with the next), "
             "each opening with a context header (language, framework, subsystem, module, kind) that counts "
             f"within the window; tokenizer of `{model}`; `input_ids` hold the exact tokens.",
         ),
         manifest={"documents": documents.version, "tokenizer": model, "settings": settings.model_dump()},
     )
+    # Rows and tokens per source and split, read from the saved chunks (token counts by Arrow, not Python).
     table: dict[tuple[str, str], dict[str, Any]] = {}
-    for chunk in chunk_rows:
-        entry = table.setdefault(
-            (chunk["source"], chunk["split"]),
-            {"dataset": "chunks", "source": chunk["source"], "split": chunk["split"], "rows": 0, "tokens": 0},
-        )
-        entry["rows"] += 1
-        entry["tokens"] += len(chunk["input_ids"])
+    saved = load_from_disk(str(path))
+    for split in saved:
+        columns = saved[split].data
+        sources = columns.column("source").to_pylist()
+        lengths = pyarrow.compute.list_value_length(columns.column("input_ids")).to_pylist()
+        for source, length in zip(sources, lengths):
+            entry = table.setdefault(
+                (source, split), {"dataset": "chunks", "source": source, "split": split, "rows": 0, "tokens": 0}
+            )
+            entry["rows"] += 1
+            entry["tokens"] += length
     return StageResult(
         stage=CHUNKS,
         version=version,
         path=str(path),
-        figures={"chunks": len(chunk_rows), "tokens": sum(len(c["input_ids"]) for c in chunk_rows)},
+        figures={"chunks": sum(e["rows"] for e in table.values()), "tokens": sum(e["tokens"] for e in table.values())},
         table=[table[k] for k in sorted(table)],
     )
 

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from bbcopilot.config import QASettings
 from bbcopilot.corpus import FRAMEWORK, KIND_LABELS, LANGUAGE
-from bbcopilot.hfdata import save_version
+from bbcopilot.hfdata import iter_rows, save_version
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import Workspace, code_version, content_hash, model_fingerprint
 
@@ -255,7 +255,7 @@ def build_qa(
     workspace: Workspace, documents: StageResult, model_path: str, settings: QASettings, revision: str | None = None
 ) -> StageResult:
     """Generate QA pairs for the documents dataset and save them as the `qa` dataset."""
-    from datasets import concatenate_datasets, load_from_disk
+    from datasets import load_from_disk
 
     version = qa_version(documents.version, settings, model_path, revision)
     if workspace.has(QA, version):
@@ -263,7 +263,7 @@ def build_qa(
         return StageResult(QA, version, str(workspace.version_dir(QA, version)), {"qa_pairs": sum(len(saved[s]) for s in saved)})
     docs = load_from_disk(documents.path)
     # Module sources and documentation teach the API; community threads are already dialogs.
-    rows = [r for r in concatenate_datasets([docs[s] for s in docs]).to_list() if r["source"] not in ("forum", "telegram")]
+    rows = [r for r in iter_rows(docs) if r["source"] not in ("forum", "telegram")]
     pairs, skipped = generate_pairs(rows, make_generator(settings, model_path, revision), settings)
     path = save_version(
         workspace,

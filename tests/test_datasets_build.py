@@ -94,3 +94,19 @@ def test_empty_and_binary_documents_are_dropped_with_a_reason(tmp_path, text):
     result = build_documents(workspace, docs, CommunityFiles(), SETTINGS)
     assert result.figures["documents"] == 1 and result.figures["dropped"] == 1
     assert any("blackbox" == row.get("source") and row.get("dropped") for row in result.table)
+
+
+def test_save_version_reads_rows_a_batch_at_a_time_with_the_types_of_all(tmp_path):
+    from bbcopilot.hfdata import ROWS_PER_BATCH, save_version
+
+    count = ROWS_PER_BATCH * 2 + 7
+    # `module` is None in the whole first batch: its type must come from the later ones, as from all rows at once.
+    rows = (
+        {"id": f"r{i}", "split": ("train", "validation", "test")[i % 3], "module": None if i < ROWS_PER_BATCH else f"M{i}", "ids": [i] * (i % 4)}
+        for i in range(count)
+    )
+    path = save_version(Workspace(tmp_path), "datasets/x", "v1", rows, card={"languages": ["en"], "licences": {}, "summary": ""}, manifest={})
+    saved = load_from_disk(str(path))
+    assert {s: len(saved[s]) for s in saved} == {"train": 669, "validation": 669, "test": 669}
+    assert saved["train"].features["module"].dtype == "string" and saved["train"].features["ids"].feature.dtype == "int64"
+    assert saved["test"]["id"][:3] == ["r2", "r5", "r8"] and saved["validation"]["module"][-1] == f"M{count - 2}"
