@@ -6,8 +6,9 @@ Times what a refresh does with a chain: the store finding each message's thread 
 is written (scrapers/telegram.py), then the `documents` rows and the `dialogs`
 conversations grouped from the records read back. Prints the time of each size and the
 ratio of the largest to the smallest against the ratio of their sizes (goal: x16 input
-<= x20 time; the quadratic walk this replaced took x16 for x4). Each time is the best of
---runs, the run least disturbed by whatever else the machine does.
+<= x20 time; the quadratic walk this replaced took x16 for x4). Times are this process's
+CPU time (user + system), the best of --runs with the sizes interleaved, so other work on
+a shared machine does not count.
 """
 
 from __future__ import annotations
@@ -36,14 +37,14 @@ def chain(size: int) -> list[dict]:
 
 
 def thread_once(records: list[dict], folder: Path) -> float:
-    started = time.perf_counter()
+    started = time.process_time()
     writer = _MessageWriter(folder)
     for record in records:
         writer.append(record)
     stored = read_jsonl(writer.path)
     rows = rows_from_telegram(stored)
     dialogs = dialogs_from_telegram(stored, DatasetSettings())
-    seconds = time.perf_counter() - started
+    seconds = time.process_time() - started
     assert len(rows) == 1 and len(dialogs) == 1, "a chain is one thread"
     return seconds
 
@@ -60,7 +61,7 @@ def main() -> None:
                 times[size].append(thread_once(chains[size], Path(tmp) / f"{size}-{run}"))
     best = {size: min(values) for size, values in times.items()}
     for size in SIZES:
-        print(f"{size:>6} chained messages: {best[size] * 1000:8.1f} ms  (best of {args.runs})")
+        print(f"{size:>6} chained messages: {best[size] * 1000:8.1f} ms CPU  (best of {args.runs})")
     small, large = SIZES[0], SIZES[-1]
     print(f"  ratio: x{large // small} input -> x{best[large] / best[small]:.1f} time (goal <= x20)")
 
