@@ -17,7 +17,7 @@ from typing import Any
 
 from bbcopilot.config import ModelSettings, TrainSettings
 from bbcopilot.errors import InputError
-from bbcopilot.qa import chat
+from bbcopilot.qa import Messages, chat
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import Workspace, atomic_dir, atomic_write_json, code_version, content_hash, model_fingerprint
 
@@ -119,7 +119,7 @@ def _figures(trainer, train_output) -> dict[str, Any]:
     return figures
 
 
-def _eval_history(trainer) -> list[dict[str, float]]:
+def _validation_losses(trainer) -> list[dict[str, float]]:
     """Each evaluation's step and validation loss, unrounded: the lineage shows what early stopping saw."""
     return [{"step": e["step"], "eval_loss": e["eval_loss"]} for e in trainer.state.log_history if "eval_loss" in e]
 
@@ -196,7 +196,9 @@ def train_on_chunks(
     trainer = chunks_trainer(chunks, base_model, settings, model, _checkpoints(workspace, SFT_CHUNKS, version))
     output = trainer.train()
     figures = _figures(trainer, output) | {"stopped_early": trainer.state.global_step < trainer.state.max_steps}
-    lineage = {"base_model": base_model, "chunks": chunks.version, "figures": figures, "evaluations": _eval_history(trainer)}
+    lineage = {
+        "base_model": base_model, "chunks": chunks.version, "figures": figures, "validation_losses": _validation_losses(trainer),
+    }
     final = _save_merged(trainer, workspace, SFT_CHUNKS, version, lineage)
     return StageResult(SFT_CHUNKS, version, str(final), figures)
 
@@ -204,11 +206,16 @@ def train_on_chunks(
 # ---------------------------------------------------------------- QA supervised fine-tuning
 
 
+def _reply(content: str) -> Messages:
+    """The side of an example that the model learns to say: one assistant message."""
+    return [{"role": "assistant", "content": content}]
+
+
 def qa_conversations(rows: dict[str, list]) -> dict[str, list]:
     """A batch of QA rows as prompt/completion pairs in chat form, the prompt as the assistant is asked."""
     return {
         "prompt": [chat(question) for question in rows["question"]],
-        "completion": [[{"role": "assistant", "content": answer}] for answer in rows["answer"]],
+        "completion": [_reply(answer) for answer in rows["answer"]],
     }
 
 
@@ -236,7 +243,9 @@ def train_on_qa(
     trainer = qa_trainer(qa, model_path, settings, model, _checkpoints(workspace, SFT_QA, version))
     output = trainer.train()
     figures = _figures(trainer, output) | {"qa_pairs": len(trainer.train_dataset)}
-    lineage = {"base_model": model_path, "qa": qa.version, "figures": figures, "evaluations": _eval_history(trainer)}
+    lineage = {
+        "base_model": model_path, "qa": qa.version, "figures": figures, "validation_losses": _validation_losses(trainer),
+    }
     final = _save_merged(trainer, workspace, SFT_QA, version, lineage)
     return StageResult(SFT_QA, version, str(final), figures)
 
@@ -250,8 +259,8 @@ def preference_pairs(rows: dict[str, list]) -> dict[str, list]:
     kept = [i for i, rejected in enumerate(rows["rejected"]) if rejected]
     return {
         "prompt": [chat(rows["question"][i]) for i in kept],
-        "chosen": [[{"role": "assistant", "content": rows["answer"][i]}] for i in kept],
-        "rejected": [[{"role": "assistant", "content": rows["rejected"][i]}] for i in kept],
+        "chosen": [_reply(rows["answer"][i]) for i in kept],
+        "rejected": [_reply(rows["rejected"][i]) for i in kept],
     }
 
 

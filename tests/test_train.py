@@ -122,7 +122,7 @@ def test_chunk_training_stops_on_rising_validation_loss_and_keeps_the_best_check
     result = train.train_on_chunks(workspace, chunks, str(tiny_model), settings, CPU)
 
     lineage = json.loads((Path(result.path) / "lineage.json").read_text())
-    losses = [e["eval_loss"] for e in lineage["evaluations"]]
+    losses = [e["eval_loss"] for e in lineage["validation_losses"]]
     assert result.figures["stopped_early"] and result.figures["steps"] < settings.sft_max_steps, losses
     best = min(losses)
     assert losses[-1] > best  # stopped on a rise: the last model is not the best one
