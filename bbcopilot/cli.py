@@ -41,7 +41,12 @@ def _settings(profile: str, overrides: list[str] | None):
         key, separator, value = item.partition("=")
         if not separator:
             raise BBCopilotError(f"--set {item}: expected KEY=VALUE")
-        parsed[key.strip()] = yaml.safe_load(value)
+        try:
+            parsed[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError as err:
+            problem = getattr(err, "problem", None) or "cannot parse"
+            raise BBCopilotError(f"--set {key.strip()}: the value is not valid YAML ({problem}); "
+                                 f"quote a plain string: --set '{key.strip()}=\"...\"'") from None
     return load_settings(profile, parsed), parsed
 
 
@@ -298,20 +303,41 @@ def tiny_model(
 @app.command("check-cp")
 def check_cp(
     files: Annotated[list[str], typer.Argument(help="Component Pascal source files; - reads standard input.")],
+    max_errors: Annotated[
+        int, typer.Option("--max-errors", min=0, help="Errors shown per file; the rest are counted (0 = all).")
+    ] = 20,
 ) -> None:
-    """Check Component Pascal syntax and Delphi/Pascal habits; one line per error, exit 0 when all valid."""
-    from bbcopilot.cpcheck import check_source
+    """Check Component Pascal syntax and Delphi/Pascal habits; one line per error.
 
-    errors = 0
+    Exit 0 when every file is valid, 1 when one has errors, 2 when one could not be checked
+    (unreadable, an .odc document, not text): it is named on stderr and the other files are checked.
+    """
+    from bbcopilot.cpcheck import check_source, source_text
+    from bbcopilot.errors import InputError
+
+    errors = unchecked = 0
     for name in files:
+        shown = "<stdin>" if name == "-" else name
         try:
-            text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8", errors="replace")
+            data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+            text = source_text(data, shown)
         except OSError as err:
-            _fail(BBCopilotError(f"{name}: cannot read ({err.strerror})"))
-        for diagnostic in check_source(text, "<stdin>" if name == "-" else name):
+            unchecked += 1
+            console.print(f"[red]error:[/red] {shown}: cannot read ({err.strerror})", highlight=False, soft_wrap=True)
+            continue
+        except InputError as err:
+            unchecked += 1
+            console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
+            continue
+        diagnostics = check_source(text, shown)
+        for diagnostic in diagnostics[:max_errors or None]:
             print(diagnostic)
-            errors += 1
-    raise typer.Exit(1 if errors else 0)
+        if max_errors and len(diagnostics) > max_errors:
+            print(f"{shown}: ... and {len(diagnostics) - max_errors} more errors (--max-errors 0 shows all)")
+        errors += len(diagnostics)
+    if unchecked and len(files) > 1:
+        console.print(f"{unchecked} of {len(files)} files not checked", highlight=False)
+    raise typer.Exit(2 if unchecked else 1 if errors else 0)
 
 
 def main() -> None:

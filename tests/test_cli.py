@@ -90,3 +90,50 @@ def test_convert_into_an_unwritable_folder_is_one_line(blackbox_dir, tmp_path):
         assert result.returncode == 2
         assert result.stderr.splitlines() == [f"error: {out}: cannot write the output folder: {reason}"]
     assert list(readonly.iterdir()) == []  # no temporary folder left behind
+
+
+# ---- check-cp on input that is not a module, and the settings from the command line --------
+
+def test_check_cp_names_a_document_and_a_binary_file_in_one_line_each_and_checks_the_rest(blackbox_dir, tmp_path):
+    document = blackbox_dir / "Text/Mod/Models.odc"
+    binary = tmp_path / "image.bin"
+    binary.write_bytes(bytes(range(256)) * 64)
+    bad = tmp_path / "bad.cp"
+    bad.write_text("MODULE Bad;\nBEGIN\n  writeln('x')\nEND Bad.\n")
+    result = bbcopilot("check-cp", str(document), str(binary), str(bad))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"error: {document}: this is an .odc document: convert it first (bbcopilot convert {document} OUT --format source)",
+        f"error: {binary}: not a text file",
+        "2 of 3 files not checked",
+    ]
+    assert result.stdout.startswith(f"{bad}:3:3: ") and len(result.stdout.splitlines()) == 1
+    piped = subprocess.run([BBCOPILOT, "check-cp", "-"], input=document.read_bytes(), capture_output=True, timeout=120)
+    assert piped.returncode == 2 and piped.stderr.decode().splitlines() == [
+        "error: <stdin>: this is an .odc document: convert it first (bbcopilot convert FILE.odc OUT --format source)"]
+
+
+def test_check_cp_shows_twenty_errors_per_file_and_counts_the_rest(tmp_path):
+    from bbcopilot.cpcheck import check_source
+
+    noisy = tmp_path / "noisy.cp"
+    noisy.write_text("MODULE Noisy;\n" + "@\n" * 40 + "END Noisy.\n")
+    total = len(check_source(noisy.read_text(), str(noisy)))
+    assert total > 20
+    capped = bbcopilot("check-cp", str(noisy))
+    assert capped.returncode == 1
+    lines = capped.stdout.splitlines()
+    assert len(lines) == 21 and all(line.startswith(f"{noisy}:") for line in lines)
+    assert lines[-1] == f"{noisy}: ... and {total - 20} more errors (--max-errors 0 shows all)"
+    assert len(bbcopilot("check-cp", "--max-errors", "0", str(noisy)).stdout.splitlines()) == total
+
+
+def test_a_misspelt_environment_setting_or_unparsable_set_value_is_one_line(tmp_path):
+    env = {**os.environ, "BBCOPILOT_TRIAN__SFT_EPOCHS": "2"}
+    typo = subprocess.run([BBCOPILOT, "datasets"], env=env, capture_output=True, text=True, timeout=120)
+    assert typo.returncode == 2 and typo.stderr.splitlines() == [
+        "error: environment BBCOPILOT_TRIAN__SFT_EPOCHS: no settings section 'trian' "
+        "(did you mean BBCOPILOT_TRAIN__SFT_EPOCHS?)"]
+    unparsable = bbcopilot("datasets", "--set", "eval.temperatures=[0.2, 0.6")
+    assert unparsable.returncode == 2 and len(unparsable.stderr.splitlines()) == 1
+    assert unparsable.stderr.startswith("error: --set eval.temperatures: the value is not valid YAML")

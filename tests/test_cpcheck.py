@@ -228,3 +228,17 @@ def test_syntax_errors_have_line_column_and_expected():
 def test_checker_never_raises(text):
     for d in check_source(text):
         assert d.line >= 1 and d.col >= 1 and d.message
+
+
+# ---- what a file holds -------------------------------------------------------------------
+
+def test_source_text_keeps_latin1_text_and_refuses_documents_and_binaries(blackbox_dir):
+    from bbcopilot.cpcheck import source_text
+    from bbcopilot.errors import InputError
+
+    latin1 = source_text("MODULE M;\n(* café *)\nEND M.\n".encode("latin-1"), "m.cp")
+    assert check_source(latin1) == []
+    with pytest.raises(InputError, match=r"^Models\.odc: this is an \.odc document: convert it first \(bbcopilot convert"):
+        source_text((blackbox_dir / "Text/Mod/Models.odc").read_bytes(), "Models.odc")
+    with pytest.raises(InputError, match=r"^a\.out: not a text file$"):
+        source_text(b"\x7fELF\x01\x01\x01\x00" + bytes(64), "a.out")

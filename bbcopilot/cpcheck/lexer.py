@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
 from dataclasses import dataclass
 
 from lark import Token
@@ -94,7 +95,7 @@ def _tok(kind: str, value: str, pos: int, positions: Positions | None = None) ->
     """A lark Token without line/column (the parser does not need them; `Positions.at` gives them)."""
     t = _new_str(Token, value)
     t.type = kind
-    t.value = value
+    t.value = sys.intern(value)  # one string per distinct name: a module repeats its names thousands of times
     t.start_pos = pos
     t.end_pos = pos + len(value)
     t.line = t.column = t.end_line = t.end_column = None

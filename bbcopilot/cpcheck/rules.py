@@ -86,7 +86,7 @@ class _Checker:
                 self.imports[alias.value] = mod.value
         self.low_level = bool(set(self.imports.values()) & LOW_LEVEL_MODULES) or _sub(tree, "sysflag") is not None
         if not self.low_level:
-            for node in tree.iter_subtrees():
+            for node in tree.iter_subtrees_topdown():  # a generator: iter_subtrees lists every node first
                 if node.data == "sysflag":
                     self.err(node.children[0], "system flags ([...]) are only allowed in low-level modules "
                                                "(that IMPORT SYSTEM); arrays are ARRAY n OF T")
@@ -288,7 +288,7 @@ class _Checker:
 
     @staticmethod
     def _has_return_value(body: Tree) -> bool:
-        return any(n.data == "return_stmt" and len(n.children) > 1 for n in body.iter_subtrees())
+        return any(n.data == "return_stmt" and len(n.children) > 1 for n in body.iter_subtrees_topdown())
 
     # ---- records and methods (rule 8) ---------------------------------------------------
     def collect_types(self, decls: Tree) -> None:

@@ -33,6 +33,8 @@ MAX_PATH_NAMES = 32
 MAX_NAME_BYTES = 256
 MAX_TYPES = 4096
 MAX_DEPTH = 64
+# The first four bytes of every document (format note section 3: "docTag").
+DOCUMENT_TAG = b"CDOo"
 
 _INT = struct.Struct("<i")
 _INT2 = struct.Struct("<2i")
@@ -330,7 +332,7 @@ class Reader:
 
     def document(self) -> Node:
         data = self.data
-        if len(data) < 8 or data[:4] != b"CDOo":
+        if len(data) < 8 or data[:4] != DOCUMENT_TAG:
             raise self.fail(0, "the document tag 'CDOo'")
         if data[4:8] != b"\0\0\0\0":
             raise self.fail(4, "document version 0")
