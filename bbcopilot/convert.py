@@ -2,9 +2,10 @@
 
 `convert_file` reads one input and returns its text in one rendering with its
 metadata; `convert_tree` does a whole folder: it mirrors relative paths under
-the output folder (`.txt` for plain/source, `.md` for markdown), writes every
-file atomically, never stops at a bad input (the failure is recorded with its
-reason) and ends with `manifest.jsonl`, one line per input.
+the output folder (`.txt` for plain/source, `.md` for markdown), never stops at
+a bad input or an unreadable folder (the failure is recorded with its reason),
+ends with `manifest.jsonl`, one line per input, and replaces the output folder
+whole and atomically (built beside it, synced once, renamed into place).
 """
 
 from __future__ import annotations
@@ -328,8 +329,8 @@ def convert_tree(src: Path, out: Path, rendering: str, progress: bool = True) ->
         try:
             write_jsonl(building / MANIFEST, rows)
             # One sync for the whole tree before it is renamed into place. An fsync of every file
-            # and folder is the same guarantee but took 2.5-5 s for 871 files while other work
-            # wrote to the disk, where this took 0.03 s (benchmarks/convert_speed.py).
+            # and folder is the same guarantee, scoped to this tree, but took 2.5-5 s for the 871
+            # files of ../shared/bbcp while other work wrote to the disk, where this took 0.03 s.
             os.sync()
             _replace_folder(building, out)
         except OSError as error:
