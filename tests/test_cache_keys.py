@@ -279,3 +279,16 @@ def test_a_hub_model_is_keyed_by_the_commit_its_revision_resolves_to(inputs, tmp
     assert changed(on_first, on_second) == {"chunks", *FROM_MODEL_WEIGHTS}  # its tokenizer may have changed too
     pinned = stage_versions(_settings(inputs, hub | {"model.revision": first}), inputs["model"])
     assert pinned == on_first, "a revision pinned to the first commit is the first model"
+
+
+def test_a_stage_that_makes_its_artefact_elsewhere_than_its_key_says_fails(tmp_path):
+    from tasks.caching import artefact_task
+
+    @artefact_task(lambda folder, made: tmp_path / folder)
+    def stage(folder: str, made: str | None) -> StageResult:
+        return StageResult("stage", "v", made)
+
+    assert stage.fn("a", str(tmp_path / "a")).path == str(tmp_path / "a")
+    assert stage.fn("a", None).path is None  # made nothing (a skipped input)
+    with pytest.raises(RuntimeError, match="its cache key names"):
+        stage.fn("a", str(tmp_path / "b"))
