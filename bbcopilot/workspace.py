@@ -96,7 +96,6 @@ class _Statement:
 
 @dataclass(frozen=True)
 class _ModuleCode:
-    name: str
     path: Path
     statements: tuple[_Statement, ...]
     defines: dict[str, tuple[int, ...]]  # top-level name -> the statements that bind it
@@ -185,7 +184,7 @@ def _analyse(name: str, path: Path, source: bytes) -> _ModuleCode:
         for index, statement in enumerate(statements):
             for bound in statement.binds:
                 defines[bound] = (*defines.get(bound, ()), index)
-        _analysed[key] = _ModuleCode(name, path, tuple(statements), defines, tuple(always))
+        _analysed[key] = _ModuleCode(path, tuple(statements), defines, tuple(always))
     return _analysed[key]
 
 
