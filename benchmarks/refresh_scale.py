@@ -207,6 +207,8 @@ def main() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+    # The ephemeral server's 20 s to start is not always enough on a loaded 2-core machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     from prefect import flow
 
     from bbcopilot.config import load_settings
@@ -230,8 +232,14 @@ def main() -> None:
             results = scaled_refresh(overrides)
             totals[scale] = time.perf_counter() - started
             stages[scale] = {r.stage: r.seconds for r in results if not r.cached}
-            documents = next((r.figures for r in results if r.stage == "datasets/documents"), {})
-            print(f"x{scale:<3} refresh {totals[scale]:7.1f} s  (inputs written in {prepared:.1f} s; documents {documents})", flush=True)
+            figures = {r.stage: r.figures for r in results}
+            documents, chunks = figures.get("datasets/documents", {}), figures.get("datasets/chunks", {})
+            print(
+                f"x{scale:<3} refresh {totals[scale]:7.1f} s  (inputs written in {prepared:.1f} s; "
+                f"{documents.get('documents')} documents, {documents.get('dropped')} dropped; "
+                f"{chunks.get('chunks')} chunks of {chunks.get('tokens')} tokens)",
+                flush=True,
+            )
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
