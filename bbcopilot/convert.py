@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import codecs
 import logging
+import multiprocessing
 import os
 import shutil
 import sys
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -338,6 +341,10 @@ def convert_tree(src: Path, out: Path, rendering: str, progress: bool = True) ->
     return ConvertReport(len(sources) - (len(failures) - len(unreadable)), failures, out / MANIFEST)
 
 
+# Files per worker task; a tree of at least two batches is converted by a process per CPU.
+BATCH = 32
+
+
 def _convert_into(building: Path, sources: list[Path], root: Path, rendering: str, progress: bool) -> list[dict]:
     """Convert each source into `building`; one manifest row per source, in order."""
     # The walk follows no folder links, so a path below the root is its relative path, unless
@@ -357,34 +364,51 @@ def _convert_into(building: Path, sources: list[Path], root: Path, rendering: st
         else:
             claimed[target] = relpath
             planned.append((path, relpath, target))
+    batches = [planned[i : i + BATCH] for i in range(0, len(planned), BATCH)]
+    workers = min(len(os.sched_getaffinity(0)), len(batches))
     columns = (TextColumn("convert {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, disable=not progress, transient=False) as bar:
+    with ExitStack() as stack:
+        arguments = ([building] * len(batches), batches, [root] * len(batches), [rendering] * len(batches))
+        if workers > 1:
+            # Forked workers start at once with the reader already imported; all are started
+            # here, before the progress bar's thread exists.
+            pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")))
+            results = pool.map(_convert_batch, *arguments)
+        else:
+            results = map(_convert_batch, *arguments)
+        bar = stack.enter_context(Progress(*columns, disable=not progress, transient=False))
         task = bar.add_task(rendering, total=len(sources))
         bar.advance(task, len(rows))
-        for path, relpath, target in planned:
-            rows[relpath] = _convert_one(building, path, relpath, target, root, rendering)
-            bar.advance(task)
+        for batch_rows in results:
+            rows.update((row["path"], row) for row in batch_rows)
+            bar.advance(task, len(batch_rows))
     return [rows[relpath] for relpath in order]
 
 
-def _convert_one(building: Path, path: Path, relpath: str, target: str, root: Path, rendering: str) -> dict:
-    """Convert and write one source (a plain write: the whole tree is synced once); its manifest row."""
-    try:
-        document = convert_file(path, root, rendering, relpath)
-        destination = building / target
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_text(document.text, encoding="utf-8", newline="")
-    except InputError as error:
-        return {"path": relpath, "sha256": _file_sha(path), "status": "failed", "reason": error.reason}
-    except OSError as error:  # the output could not be written
-        reason = f"cannot write {target}: {error.strerror or error}"
-        return {"path": relpath, "sha256": _file_sha(path), "status": "failed", "reason": reason}
-    return {
-        "path": relpath,
-        "sha256": document.sha256,
-        "status": "ok",
-        "reason": None,
-        "output": target,
-        "rendering": rendering,
-        "meta": asdict(document.meta),
-    }
+def _convert_batch(building: Path, batch: list[tuple[Path, str, str]], root: Path, rendering: str) -> list[dict]:
+    """Convert and write a batch of sources (plain writes: the whole tree is synced once); their manifest rows."""
+    rows = []
+    for path, relpath, target in batch:
+        try:
+            document = convert_file(path, root, rendering, relpath)
+            destination = building / target
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_text(document.text, encoding="utf-8", newline="")
+        except InputError as error:
+            rows.append({"path": relpath, "sha256": _file_sha(path), "status": "failed", "reason": error.reason})
+        except OSError as error:  # the output could not be written
+            reason = f"cannot write {target}: {error.strerror or error}"
+            rows.append({"path": relpath, "sha256": _file_sha(path), "status": "failed", "reason": reason})
+        else:
+            rows.append(
+                {
+                    "path": relpath,
+                    "sha256": document.sha256,
+                    "status": "ok",
+                    "reason": None,
+                    "output": target,
+                    "rendering": rendering,
+                    "meta": asdict(document.meta),
+                }
+            )
+    return rows
