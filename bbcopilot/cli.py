@@ -50,10 +50,13 @@ def _settings(profile: str, overrides: list[str] | None):
     return load_settings(profile, parsed), parsed
 
 
-def _prefect_defaults() -> None:
+def prefect_defaults() -> None:
     # Ephemeral Prefect by default; a real server when PREFECT_API_URL is set.
     # Prefect's INFO log (a line per finished task) is the run's progress display.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # The first ephemeral server in a fresh PREFECT_HOME migrates its database: ~20-30 s on a
+    # small machine, past Prefect's 20 s default wait.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 
 def _fail(err: BBCopilotError) -> None:
@@ -74,7 +77,7 @@ def run(
         from bbcopilot.sources import source_roots
 
         source_roots(settings)  # a missing ../shared is reported before Prefect starts
-        _prefect_defaults()
+        prefect_defaults()
         from flows.pipeline import pipeline
         from flows.refresh import refresh
         from flows.train import latest_datasets
@@ -187,7 +190,7 @@ def datasets(profile: Profile = "demo", overrides: Overrides = None) -> None:
 
     try:
         settings, parsed = _settings(profile, overrides)
-        _prefect_defaults()
+        prefect_defaults()
         from flows.refresh import refresh
 
         report = Path(refresh(profile=profile, overrides=parsed))

@@ -15,7 +15,6 @@ import logging
 import multiprocessing
 import os
 import shutil
-import sys
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -25,13 +24,11 @@ from pathlib import Path, PurePosixPath
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bbcopilot import odc
 from bbcopilot.errors import InputError
 from bbcopilot.odc import RENDERINGS, OdcError, read_odc, render
 from bbcopilot.workspace import sha256_bytes, write_jsonl
 
 __all__ = [
-    "CODE_MODULES",
     "RENDERINGS",
     "ConvertReport",
     "ConvertedDocument",
@@ -52,10 +49,6 @@ UNPREFIXED_SUBSYSTEMS = ("", "System")
 SUBSYSTEM_FOLDERS = ("Mod", "Docu", "Rsrc")
 
 
-# The code that shapes a converted text: hash these for a cache key
-# (`workspace.code_version(*CODE_MODULES)`), not this module alone; odc is a
-# package, so every file of the reader counts.
-CODE_MODULES = (sys.modules[__name__], odc)
 log = logging.getLogger(__name__)
 
 

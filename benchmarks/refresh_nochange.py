@@ -16,6 +16,8 @@ import time
 
 import yaml
 
+from bbcopilot.cli import prefect_defaults
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -23,7 +25,7 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], help="Override a setting: key=value.")
     args = parser.parse_args()
     os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="bbcopilot-bench-prefect-"))
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    prefect_defaults()
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from prefect import flow
 

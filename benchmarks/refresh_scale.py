@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bbcopilot.cli import prefect_defaults
+
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 BLACKBOX = SHARED / "data" / "blackbox"
 FORUM_FIXTURE = SHARED / "fixtures" / "forum"
@@ -204,11 +206,9 @@ def main() -> None:
     if not BLACKBOX.is_dir():
         raise SystemExit(f"{BLACKBOX}: BlackBox documents not found (is ../shared beside the project?)")
     os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="bbcopilot-bench-prefect-"))
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    prefect_defaults()
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
-    # The ephemeral server's 20 s to start is not always enough on a loaded 2-core machine.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     from prefect import flow
 
     from bbcopilot.config import load_settings

@@ -20,6 +20,8 @@ def _session_prefect_home() -> None:
     # Set before anything imports prefect, which reads its settings once.
     os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="bbcopilot-prefect-")
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    # The first ephemeral server migrates a fresh database: past Prefect's 20 s default wait here.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
@@ -78,3 +80,25 @@ def wait_until_up(url: str, seconds: float) -> None:
             pass
         time.sleep(0.5)
     pytest.fail(f"{url} did not answer within {seconds:.0f} s")
+
+
+def final_task_states(flow_state, seconds: float = 120) -> dict[str, str]:
+    """The final state of every task run of a finished flow run.
+
+    Task states reach the server as events a little after the flow returns: wait
+    until every task run the server knows is in a final state, then read them.
+    """
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    deadline = time.monotonic() + seconds
+    with get_client(sync_client=True) as client:
+        while True:
+            runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_state.state_details.flow_run_id])), limit=200
+            )
+            if runs and all(run.state is not None and run.state.is_final() for run in runs):
+                return {run.name: run.state.name for run in runs}
+            if time.monotonic() > deadline:
+                pytest.fail(f"task runs not final after {seconds:.0f} s: {[(r.name, r.state and r.state.name) for r in runs]}")
+            time.sleep(0.5)

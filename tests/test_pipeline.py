@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from datasets import load_from_disk
 
+from conftest import final_task_states
+
 SUBSET = [
     "Obx/Mod/Hello0.odc", "Obx/Docu/Hello0.odc", "Text/Mod/Models.odc", "Text/Docu/Models.odc",
     "Std/Mod/Log.odc", "Std/Docu/Log.odc", "System/Mod/Files.odc", "Docu/Tut-1.odc", "Docu/Tut-2.odc",
@@ -46,17 +48,6 @@ STAGES = [
 ]
 
 
-def _task_states(flow_state) -> dict[str, str]:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-
-    with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_state.state_details.flow_run_id])), limit=200
-        )
-    return {run.name: run.state.name for run in runs}
-
-
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory, blackbox_dir, shared_dir) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("pipeline")
@@ -81,7 +72,7 @@ def _run(corpus: dict[str, Path]):
     from flows.pipeline import pipeline
 
     state = pipeline(profile="demo", overrides=_overrides(corpus), return_state=True)
-    return state, Path(state.result()), _task_states(state)
+    return state, Path(state.result()), final_task_states(state)
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +158,7 @@ def test_the_train_flow_alone_trains_on_the_latest_datasets(runs, corpus):
     report = Path(state.result()).read_text(encoding="utf-8")
     for stage in ("datasets/qa", "models/sft-chunks", "models/sft-qa", "models/dpo", "evaluations", "exports"):
         assert f"| {stage} |" in report
-    states = _task_states(state)
+    states = final_task_states(state)
     assert all(s == "Cached" for n, s in states.items() if not n.startswith("publish")), states
 
 

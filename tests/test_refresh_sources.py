@@ -16,6 +16,7 @@ import pytest
 from datasets import concatenate_datasets, load_from_disk
 
 from scrapers.forum.mirror import page_file, serve_mirror
+from conftest import final_task_states
 from tests.test_forum_spider import PLANTED_PII as FORUM_PII
 from tests.test_telegram import CHAT, FakeClient, _history
 
@@ -26,17 +27,6 @@ TELEGRAM_PII = ["aleksey.smirnov@example.com", "@aleksey_smirnov", "+7 916 123-4
 FORUM_NAMES = ["Пётр Каменев", "Моделист", "Сергей (гость)", "Хранитель"]
 FORUM_TOPICS = {12, 13, 14, 20, 21}  # every topic with a kept post (14: only its first, complete post)
 BAD_EXPORTS = ["not-json.json", "cut-short.json"]  # Telegram exports the refresh skips and reports
-
-
-def _task_states(flow_state) -> dict[str, str]:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-
-    with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_state.state_details.flow_run_id])), limit=200
-        )
-    return {run.name: run.state.name for run in runs}
 
 
 def _latest(workspace: Path, name: str):
@@ -68,7 +58,7 @@ def runs(tmp_path_factory, blackbox_dir, tiny_model):
     states = []
     for _ in range(2):
         state = refresh(profile="demo", overrides=overrides, return_state=True)
-        states.append((Path(state.result()), _task_states(state)))
+        states.append((Path(state.result()), final_task_states(state)))
     return {"workspace": workspace, "root": root, "cold": states[0], "again": states[1]}
 
 
