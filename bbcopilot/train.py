@@ -174,7 +174,9 @@ def _sft_trainer(model_path: str, train, validation, output_dir: Path, settings:
 def chunks_trainer(chunks: StageResult, base_model: str, settings: TrainSettings, model: ModelSettings, output_dir: Path):
     from datasets import load_from_disk
 
-    data = load_from_disk(chunks.path)
+    # In memory: TRL's tokenising maps would otherwise write their cache files into the
+    # dataset's version folder, and a version, once made, is never changed.
+    data = load_from_disk(chunks.path, keep_in_memory=True)
     if not len(data["train"]) or not len(data["validation"]):
         raise InputError(chunks.path, "chunk training needs train and validation rows")
     columns = ["input_ids"]

@@ -58,6 +58,10 @@ def _texts(trainer, dataset) -> list[str]:
     return [" | ".join(trainer.processing_class.decode(row[c]) for c in columns) for row in dataset]
 
 
+def _files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+
 def _splits_seen(texts: list[str]) -> set[str]:
     return {split for text in texts for split, marker in MARKERS.items() if marker in text}
 
@@ -74,6 +78,7 @@ def test_every_stage_trains_on_train_rows_validates_on_validation_rows_and_never
     qa = _qa(workspace, {"train": 3, "validation": 2, "test": 2})
     settings = TrainSettings(max_length=512, batch_size=2)  # the system prompt alone is ~300 tiny-model tokens
     base = str(tiny_model)
+    saved_files = {path: _files(Path(path)) for path in (chunks.path, qa.path)}
 
     trainers = {
         "chunks": train.chunks_trainer(chunks, base, settings, CPU, tmp_path / "chunks"),
@@ -89,6 +94,8 @@ def test_every_stage_trains_on_train_rows_validates_on_validation_rows_and_never
         validated = _texts(trainers[stage], trainers[stage].eval_dataset)
         assert validated and _splits_seen(validated) == {"validation"}, stage
     assert trainers["dpo"].eval_dataset is None
+    # A dataset version is immutable: the trainers' tokenising maps must not write cache files into it.
+    assert {path: _files(Path(path)) for path in saved_files} == saved_files
 
 
 # ---------------------------------------------------------------- early stopping
