@@ -288,11 +288,38 @@ def code_closure(*roots: ModuleType | Callable[..., Any]) -> tuple[set[tuple[str
     return statements, data
 
 
+def _file_state(name: str) -> Any:
+    """A file's (inode, size, mtime), None if gone; for the name of a module that was absent,
+    whether it still is."""
+    if "/" not in name:
+        return None if _module_file(name) is None else "appeared"
+    try:
+        stat = os.stat(name)
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+# roots -> (the files their code was read from, those files' states, the version)
+_code_versions: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[Any, ...], str]] = {}
+
+
 def code_version(*roots: ModuleType | Callable[..., Any]) -> str:
-    """Hash of the code (and data files) that make an artefact: new code, new version. See `code_closure`."""
+    """Hash of the code (and data files) that make an artefact: new code, new version. See `code_closure`.
+
+    Remembered per process while none of the files it was read from changes (a refresh
+    asks for the converter's version once per document).
+    """
+    key = (str(CODE_ROOT), roots)
+    known = _code_versions.get(key)
+    if known is not None and tuple(map(_file_state, known[0])) == known[1]:
+        return known[2]
     statements, data = code_closure(*roots)
     files = sorted((p.relative_to(CODE_ROOT).as_posix(), sha256_file(p)) for p in data)
-    return content_hash(sorted(statements), files)
+    version = content_hash(sorted(statements), files)
+    read_from = tuple(sorted({str(_module_file(name) or name) for name, _ in statements} | {str(p) for p in data}))
+    _code_versions[key] = (read_from, tuple(map(_file_state, read_from)), version)
+    return version
 
 
 # ---------------------------------------------------------------- model fingerprints
