@@ -124,6 +124,29 @@ def _validation_losses(trainer) -> list[dict[str, float]]:
     return [{"step": e["step"], "eval_loss": e["eval_loss"]} for e in trainer.state.log_history if "eval_loss" in e]
 
 
+def _train_stage(
+    workspace: Workspace,
+    stage: str,
+    data: tuple[str, StageResult],
+    model_path: str,
+    settings: TrainSettings,
+    model: ModelSettings,
+    make_trainer: Callable[..., Any],
+    stage_figures: Callable[[Any], dict[str, Any]],
+) -> StageResult:
+    """Build a stage's trainer on its (name, dataset), train, and save the merged model with its lineage."""
+    name, dataset = data
+    version = training_version(stage, dataset.version, model_path, settings, model)
+    trainer = make_trainer(dataset, model_path, settings, model, _checkpoints(workspace, stage, version))
+    output = trainer.train()
+    figures = _figures(trainer, output) | stage_figures(trainer)
+    lineage = {
+        "base_model": model_path, name: dataset.version, "figures": figures, "validation_losses": _validation_losses(trainer),
+    }
+    final = _save_merged(trainer, workspace, stage, version, lineage)
+    return StageResult(stage, version, str(final), figures)
+
+
 def _as_chat(split, rows_to_examples: Callable[[dict[str, list]], dict[str, list]]):
     """A QA split mapped in batches to training examples, never pulled into Python lists whole.
 
@@ -194,15 +217,10 @@ def chunks_trainer(chunks: StageResult, base_model: str, settings: TrainSettings
 def train_on_chunks(
     workspace: Workspace, chunks: StageResult, base_model: str, settings: TrainSettings, model: ModelSettings
 ) -> StageResult:
-    version = training_version(SFT_CHUNKS, chunks.version, base_model, settings, model)
-    trainer = chunks_trainer(chunks, base_model, settings, model, _checkpoints(workspace, SFT_CHUNKS, version))
-    output = trainer.train()
-    figures = _figures(trainer, output) | {"stopped_early": trainer.state.global_step < trainer.state.max_steps}
-    lineage = {
-        "base_model": base_model, "chunks": chunks.version, "figures": figures, "validation_losses": _validation_losses(trainer),
-    }
-    final = _save_merged(trainer, workspace, SFT_CHUNKS, version, lineage)
-    return StageResult(SFT_CHUNKS, version, str(final), figures)
+    return _train_stage(
+        workspace, SFT_CHUNKS, ("chunks", chunks), base_model, settings, model, chunks_trainer,
+        lambda trainer: {"stopped_early": trainer.state.global_step < trainer.state.max_steps},
+    )
 
 
 # ---------------------------------------------------------------- QA supervised fine-tuning
@@ -241,15 +259,10 @@ def qa_trainer(qa: StageResult, model_path: str, settings: TrainSettings, model:
 def train_on_qa(
     workspace: Workspace, qa: StageResult, model_path: str, settings: TrainSettings, model: ModelSettings
 ) -> StageResult:
-    version = training_version(SFT_QA, qa.version, model_path, settings, model)
-    trainer = qa_trainer(qa, model_path, settings, model, _checkpoints(workspace, SFT_QA, version))
-    output = trainer.train()
-    figures = _figures(trainer, output) | {"qa_pairs": len(trainer.train_dataset)}
-    lineage = {
-        "base_model": model_path, "qa": qa.version, "figures": figures, "validation_losses": _validation_losses(trainer),
-    }
-    final = _save_merged(trainer, workspace, SFT_QA, version, lineage)
-    return StageResult(SFT_QA, version, str(final), figures)
+    return _train_stage(
+        workspace, SFT_QA, ("qa", qa), model_path, settings, model, qa_trainer,
+        lambda trainer: {"qa_pairs": len(trainer.train_dataset)},
+    )
 
 
 # ---------------------------------------------------------------- preference alignment
@@ -292,13 +305,8 @@ def dpo_trainer(qa: StageResult, model_path: str, settings: TrainSettings, model
 def align_with_dpo(
     workspace: Workspace, qa: StageResult, model_path: str, settings: TrainSettings, model: ModelSettings
 ) -> StageResult:
-    version = training_version(DPO, qa.version, model_path, settings, model)
-    trainer = dpo_trainer(qa, model_path, settings, model, _checkpoints(workspace, DPO, version))
-    output = trainer.train()
-    rewards = [e["rewards/accuracies"] for e in trainer.state.log_history if "rewards/accuracies" in e]
-    figures = _figures(trainer, output) | {"pairs": len(trainer.train_dataset)}
-    if rewards:
-        figures["reward_accuracy"] = round(rewards[-1], 3)
-    lineage = {"base_model": model_path, "qa": qa.version, "figures": figures}
-    final = _save_merged(trainer, workspace, DPO, version, lineage)
-    return StageResult(DPO, version, str(final), figures)
+    def dpo_figures(trainer) -> dict[str, Any]:
+        rewards = [e["rewards/accuracies"] for e in trainer.state.log_history if "rewards/accuracies" in e]
+        return {"pairs": len(trainer.train_dataset)} | ({"reward_accuracy": round(rewards[-1], 3)} if rewards else {})
+
+    return _train_stage(workspace, DPO, ("qa", qa), model_path, settings, model, dpo_trainer, dpo_figures)
