@@ -139,7 +139,9 @@ def telegram_import_dir(workspace: Workspace, export: Path, pseudonym_key: str) 
     # The pseudonyms depend on the key, so the key (hashed, never stored) is part of the version;
     # so is the importer and scrubber code: a scrubbing fix must re-import, not keep what leaked.
     code = code_version(import_telegram_export)  # it follows the stage into scrapers.telegram and the scrubber
-    return workspace.version_dir("sources/telegram", content_hash(sha256_file(export), pseudonym_key, code))
+    # A missing export is keyed by its path: the import then fails and is reported like a bad file.
+    content = sha256_file(export) if export.is_file() else f"missing {export}"
+    return workspace.version_dir("sources/telegram", content_hash(content, pseudonym_key, code))
 
 
 def import_telegram_export(

@@ -12,7 +12,7 @@ from prefect.tasks import exponential_backoff
 from bbcopilot import sources
 from bbcopilot.config import Settings
 from bbcopilot.report import StageResult
-from bbcopilot.workspace import Workspace
+from bbcopilot.workspace import Workspace, code_version
 from tasks.caching import artefact_task
 
 
@@ -38,10 +38,13 @@ def import_telegram(settings: Settings, export: str) -> tuple[str | None, list[t
     )
 
 
-def _live_cache(locate) -> dict:
-    """Options of a task that reads a live source into a growing store: served from cache for
-    12 hours (rerunning sooner would only re-ask the server), never once the store is gone."""
-    present = CacheKeyFnPolicy(cache_key_fn=lambda ctx, inputs: str(Path(locate(**inputs)).is_file()))
+def _live_cache(locate, stage) -> dict:
+    """Options of a task that reads a live source into a growing store through `stage`: served from
+    cache for 12 hours (rerunning sooner would only re-ask the server), never once the store is gone
+    or the stage's code changed (new code may write the store differently, e.g. fill in a field)."""
+    present = CacheKeyFnPolicy(
+        cache_key_fn=lambda ctx, inputs: f"{Path(locate(**inputs)).is_file()}:{code_version(stage)}"
+    )
     return {"cache_policy": INPUTS + present, "cache_expiration": timedelta(hours=12)}
 
 
@@ -50,7 +53,8 @@ _NETWORK_RETRIES = {"retries": 3, "retry_delay_seconds": exponential_backoff(bac
 
 @task(
     **_live_cache(
-        lambda settings, start_url: sources.forum_board(Workspace(settings.workspace), start_url) / "posts.jsonl"
+        lambda settings, start_url: sources.forum_board(Workspace(settings.workspace), start_url) / "posts.jsonl",
+        sources.crawl_forum_into,
     ),
     **_NETWORK_RETRIES,
 )
@@ -76,7 +80,8 @@ def crawl_forum_mirror(settings: Settings, mirror_dir: str) -> tuple[str, list[t
     **_live_cache(
         lambda settings, chat: sources.telegram_live_dir(
             Workspace(settings.workspace), chat, settings.sources.pseudonym_key.get_secret_value()
-        ) / "messages.jsonl"
+        ) / "messages.jsonl",
+        sources.export_telegram_into,
     ),
     **_NETWORK_RETRIES,
     task_run_name="export telegram {chat}",

@@ -26,7 +26,7 @@ TELEGRAM_PII = ["aleksey.smirnov@example.com", "@aleksey_smirnov", "+7 916 123-4
                 "@mary_j", "+7 903 000 00 00", "Алексей Смирнов", "Mary Jones"]
 FORUM_NAMES = ["Пётр Каменев", "Моделист", "Сергей (гость)", "Хранитель"]
 FORUM_TOPICS = {12, 13, 14, 20, 21}  # every topic with a kept post (14: only its first, complete post)
-BAD_EXPORTS = ["not-json.json", "cut-short.json"]  # Telegram exports the refresh skips and reports
+BAD_EXPORTS = ["not-json.json", "cut-short.json", "missing.json"]  # Telegram exports the refresh skips and reports
 
 
 def _latest(workspace: Path, name: str):
@@ -47,6 +47,7 @@ def runs(tmp_path_factory, blackbox_dir, tiny_model):
     good = FIXTURES / "telegram" / "result.json"
     (root / BAD_EXPORTS[0]).write_text("Telegram? no: a note saved as result.json\n", encoding="utf-8")
     (root / BAD_EXPORTS[1]).write_bytes(good.read_bytes()[:15000])  # a copy cut short mid-way
+    # BAD_EXPORTS[2] is never written: a configured export that is not there
     overrides = {
         "workspace": str(workspace),
         "sources.blackbox_dir": str(root / "blackbox"),
@@ -88,19 +89,20 @@ def test_forum_and_telegram_conversations_are_dialogs(runs):
 
 def test_a_bad_telegram_export_is_one_skipped_line_and_is_not_imported_again(runs):
     reasons = {BAD_EXPORTS[0]: "not valid JSON (lexical error: invalid char in json text.)",
-               BAD_EXPORTS[1]: "not valid JSON after 18 messages (parse error: premature EOF)"}
+               BAD_EXPORTS[1]: "not valid JSON after 18 messages (parse error: premature EOF)",
+               BAD_EXPORTS[2]: "cannot read the export: No such file or directory"}
     for report, _ in (runs["cold"], runs["again"]):  # the rest of the refresh went on (the tests above)
         text = report.read_text(encoding="utf-8")
         for name, reason in reasons.items():
             assert [line for line in text.splitlines() if name in line] == [
                 f"| sources | `{runs['root'] / name}` | {reason} |"]
     failures = sorted((runs["workspace"] / "sources" / "telegram").glob("*/failure.json"))
-    assert len(failures) == 2, "a bad export's version records why, so it is not read again every night"
+    assert len(failures) == 3, "a bad export's version records why, so it is not read again every night"
     for failure in failures:
         assert [p.name for p in failure.parent.iterdir() if not p.name.startswith(".")] == ["failure.json"], (
             "nothing of a half-read export is kept")
     _, states = runs["again"]
-    assert sum(name.startswith("import_telegram") and state == "Cached" for name, state in states.items()) == 3
+    assert sum(name.startswith("import_telegram") and state == "Cached" for name, state in states.items()) == 4
 
 
 def test_no_planted_personal_data_anywhere_in_the_workspace(runs):
