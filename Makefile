@@ -6,6 +6,17 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test clean-workspace
 
+# BlackBox's own compiler (../shared/bbcp/dev0lin) is a 32-bit Linux program: it needs Debian's
+# 32-bit C library. Installed when we are root on Debian/Ubuntu; otherwise the one command is printed.
+LOADER := /lib/ld-linux.so.2
+$(LOADER):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libc6-i386 >/dev/null; } \
+			|| echo "could not install libc6-i386; BlackBox's compiler will be unavailable"; \
+	else \
+		echo "BlackBox's compiler needs the 32-bit C library: run 'sudo apt-get install libc6-i386'"; \
+	fi
+
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
@@ -14,10 +25,10 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $@
 
 # The whole pipeline offline on ../shared with a tiny model; prints the report's path.
-demo: $(STAMP)
+demo: $(STAMP) $(LOADER)
 	PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/bbcopilot run --profile demo
 
-test: $(STAMP)
+test: $(STAMP) $(LOADER)
 	$(BIN)/python -m pytest
 
 clean-workspace:
