@@ -168,6 +168,14 @@ class EvalSettings(Section):
     judge_api_key: SecretStr = Field(SecretStr("none"), description="API key of the judge endpoint (secret).")
 
 
+class ToolchainSettings(Section):
+    bbcp_dir: Path = Field(
+        PROJECT_ROOT.parent / "shared" / "bbcp",
+        description="A BlackBox cross-platform tree (bbcp, with dev0lin and build-linux); it is copied into the "
+        "workspace and built there, never written. Point it at your own BlackBox to compile against it.",
+    )
+
+
 class Settings(BaseSettings):
     """Every setting of a run. A profile names only what differs from these defaults."""
 
@@ -184,6 +192,7 @@ class Settings(BaseSettings):
     qa: QASettings = QASettings()
     train: TrainSettings = TrainSettings()
     eval: EvalSettings = EvalSettings()
+    toolchain: ToolchainSettings = ToolchainSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -379,6 +388,7 @@ def _anchor_paths(settings: Settings) -> Settings:
     return settings.model_copy(
         update={
             "workspace": _anchor(settings.workspace),
+            "toolchain": settings.toolchain.model_copy(update={"bbcp_dir": _anchor(settings.toolchain.bbcp_dir)}),
             "sources": sources.model_copy(
                 update={
                     "blackbox_dir": _anchor(sources.blackbox_dir),

@@ -1,0 +1,228 @@
+"""The real BlackBox compiler: build a copy of a BlackBox tree once, compile batches of sources with it.
+
+The shared tree is read-only, so it is copied into `<workspace>/toolchain/<hash>/` and built there
+(`build-linux`: every module compiled, the console interpreter linked), with our helper module
+`BbcopilotCompile` (cp/BbcopilotCompile.cp) compiled into it. A batch runs in its own temporary
+folder, which the run scripts make BlackBox's `BB_USE_DIR` (searched before the build): the sources,
+their code and symbol files go there, so a generated `ObxHello0` shadows the distribution's only in
+that batch and the build is never written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bbcopilot.config import ToolchainSettings
+from bbcopilot.errors import BBCopilotError
+from bbcopilot.metrics import as_module
+from bbcopilot.workspace import Workspace, atomic_dir, content_hash, sha256_file, tree_hash
+
+STAGE = "toolchain"
+# dev0lin and blackboxInterp are 32-bit ELF programs: without this loader they fail with a bare ENOENT.
+LOADER = Path("/lib/ld-linux.so.2")
+HELPER = Path(__file__).resolve().parent / "cp" / "BbcopilotCompile.cp"
+HELPER_MODULE = "BbcopilotCompile"
+BATCH_LIST = "batch.txt"  # the helper's fixed input: it takes no parameters
+BUILD_TIMEOUT_S = 300
+# A compile takes milliseconds; this bounds a compiler that hangs, not a slow one.
+BATCH_TIMEOUT_S = 60.0
+PER_SOURCE_TIMEOUT_S = 0.5
+TAIL_LINES = 5
+
+_MODULE_NAME = re.compile(r"^\s*(?:\(\*.*?\*\)\s*)*MODULE\s+([A-Za-z_]\w*)", re.S)
+_NON_BMP = re.compile("[\U00010000-\U0010ffff]")
+_ERROR = re.compile(r"@@error\s+(-?\d+)\s+(-?\d+) ?(.*)")
+_END = re.compile(r"@@end (\S+) (ok|failed)\s+(-?\d+)")
+
+
+class ToolchainError(BBCopilotError):
+    """The BlackBox toolchain is missing, cannot run here, or failed to build or to run a batch."""
+
+
+@dataclass
+class CompileResult:
+    """BlackBox's verdict on one source: every error as (line, column, the compiler's message)."""
+
+    name: str
+    ok: bool
+    errors: list[tuple[int, int, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+# ---------------------------------------------------------------- the build
+
+
+def toolchain_problem(bbcp_dir: Path) -> str | None:
+    """Why the toolchain cannot be built here, in one line; None when it can."""
+    if not (bbcp_dir / "build-linux").is_file() or not (bbcp_dir / "dev0lin").is_file():
+        return f"{bbcp_dir}: no BlackBox tree (build-linux and dev0lin not found); set toolchain.bbcp_dir"
+    if not LOADER.exists():
+        return f"{LOADER}: missing, BlackBox's 32-bit compiler cannot run; install libc6-i386: apt-get install libc6-i386"
+    return None
+
+
+def build_toolchain(workspace: Workspace, settings: ToolchainSettings) -> Path:
+    """The built copy of `settings.bbcp_dir` for its current content: built on first use, reused after."""
+    problem = toolchain_problem(settings.bbcp_dir)
+    if problem:
+        raise ToolchainError(problem)
+    version = content_hash(tree_hash(settings.bbcp_dir), sha256_file(HELPER))
+    final = workspace.version_dir(STAGE, version)
+    if final.is_dir():
+        return final
+    with atomic_dir(final) as build:
+        _copy_writable(settings.bbcp_dir, build)
+        _run_build(build, settings.bbcp_dir)
+    return final
+
+
+def _copy_writable(source: Path, target: Path) -> None:
+    # The shared tree is read-only, modes included; the build writes Code/ and Sym/ folders into its copy.
+    for root, dirs, files in os.walk(source):
+        here = target / Path(root).relative_to(source)
+        here.mkdir(exist_ok=True)
+        for name in files:
+            copied = here / name
+            copied.write_bytes((Path(root) / name).read_bytes())
+            copied.chmod(stat.S_IMODE((Path(root) / name).stat().st_mode) | stat.S_IWUSR)
+        here.chmod(here.stat().st_mode | stat.S_IWUSR)
+        dirs.sort()
+
+
+def _run_build(build: Path, origin: Path) -> None:
+    helper_dir = build / "Bbcopilot" / "Mod"
+    helper_dir.mkdir(parents=True)
+    (helper_dir / "Compile.cp").write_bytes(HELPER.read_bytes())
+    steps = [
+        (["./build-linux"], None),
+        (["./run-dev0"], f"DevCompiler.CompileThis {HELPER_MODULE}\n"),
+    ]
+    for command, stdin in steps:
+        try:
+            done = subprocess.run(command, cwd=build, input=stdin, capture_output=True, text=True,
+                                  errors="replace", timeout=BUILD_TIMEOUT_S)
+        except (OSError, subprocess.TimeoutExpired) as err:
+            raise ToolchainError(f"{origin}: {' '.join(command)} did not run ({err})") from None
+        output = done.stdout + done.stderr
+        # run-dev0 exits 0 whatever it compiled: a failed compile shows only in its log.
+        if done.returncode != 0 or re.search(r"errors? detected|TRAP", output):
+            tail = " | ".join(line.strip() for line in output.strip().splitlines()[-TAIL_LINES:])
+            raise ToolchainError(f"{origin}: {' '.join(command)} failed in {build.name}: {tail}")
+    if not (build / "blackboxInterp").is_file():
+        raise ToolchainError(f"{origin}: build-linux linked no blackboxInterp")
+
+
+# ---------------------------------------------------------------- compiling
+
+
+def module_path(module: str) -> str:
+    """Where BlackBox looks for a module's source: `TstHello` -> `Tst/Mod/Hello.cp`.
+
+    As Kernel.SplitName: the subsystem is the name up to its first capital that follows a
+    non-capital (`DevCPM` -> Dev, CPM); a name without one (`Hello`, `CPM`) belongs to System,
+    where BlackBox's loader looks for a module without a subsystem.
+    """
+    for i in range(1, len(module)):
+        if module[i].isascii() and module[i].isupper() and not (module[i - 1].isascii() and module[i - 1].isupper()):
+            return f"{module[:i]}/Mod/{module[i:]}.cp"
+    return f"System/Mod/{module}.cp"
+
+
+@dataclass
+class _Source:
+    name: str
+    text: str  # what the compiler sees: a module, newlines as "\n"
+    path: str  # relative to the batch folder
+    line_shift: int  # lines added in front by wrapping a fragment
+
+
+def _prepare(index: int, name: str, text: str) -> _Source:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # BlackBox's CHAR is 16-bit: a character beyond it would take two and shift every later offset.
+    text = _NON_BMP.sub("\ufffd", text)
+    module = as_module(text)
+    found = _MODULE_NAME.match(module)
+    # A MODULE without a usable name still goes to the compiler, which names the fault.
+    path = module_path(found.group(1)) if found else f"Bbcopilot/Mod/Unnamed{index}.cp"
+    return _Source(name, module, path, 0 if module is text else module.count("\n", 0, module.find("\n") + 1))
+
+
+def _line_col(text: str, offset: int, line_shift: int) -> tuple[int, int]:
+    offset = max(0, min(offset, len(text)))
+    line_start = text.rfind("\n", 0, offset) + 1
+    return max(1, text.count("\n", 0, offset) + 1 - line_shift), offset - line_start + 1
+
+
+def compile_sources(build: Path, sources: list[tuple[str, str]]) -> list[CompileResult]:
+    """Compile (name, text) sources with BlackBox's compiler, in order; one process per batch.
+
+    Sources that would share a file (two `MODULE TstA`) go to successive rounds, each its own process;
+    so do the sources after one the compiler trapped on.
+    """
+    prepared = [_prepare(i, name, text) for i, (name, text) in enumerate(sources)]
+    results: list[CompileResult | None] = [None] * len(prepared)
+    pending = list(range(len(prepared)))
+    while pending:
+        taken: dict[str, int] = {}
+        for i in pending:
+            taken.setdefault(prepared[i].path, i)
+        finished = _compile_round(build, [prepared[i] for i in taken.values()])
+        for i in taken.values():
+            results[i] = finished.get(prepared[i].path)
+        pending = [i for i in pending if results[i] is None]
+    return [result for result in results if result is not None]
+
+
+def _compile_round(build: Path, sources: list[_Source]) -> dict[str, CompileResult]:
+    with tempfile.TemporaryDirectory(prefix="bbcopilot-compile-") as folder:
+        use_dir = Path(folder)
+        for source in sources:
+            target = use_dir / source.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(source.text, encoding="utf-8", errors="replace", newline="\n")
+        (use_dir / BATCH_LIST).write_text("".join(s.path + "\n" for s in sources), encoding="utf-8")
+        try:
+            done = subprocess.run([str(build / "run-dev0")], cwd=use_dir, input=f"{HELPER_MODULE}.Batch\n",
+                                  capture_output=True, text=True, errors="replace",
+                                  timeout=BATCH_TIMEOUT_S + PER_SOURCE_TIMEOUT_S * len(sources))
+        except (OSError, subprocess.TimeoutExpired) as err:
+            raise ToolchainError(f"{build}: the compiler did not run ({err})") from None
+    return _parse(done.stdout + done.stderr, sources, build)
+
+
+def _parse(output: str, sources: list[_Source], build: Path) -> dict[str, CompileResult]:
+    """The results of the sources the batch finished, by path (one it trapped on counts as finished)."""
+    by_path = {source.path: source for source in sources}
+    errors: dict[str, list[tuple[int, int, str]]] = {source.path: [] for source in sources}
+    results: dict[str, CompileResult] = {}
+    current: str | None = None
+    for line in output.splitlines():
+        if line.startswith("@@begin "):
+            current = line[len("@@begin "):].strip()
+        elif (error := _ERROR.match(line)) and current in by_path:
+            source = by_path[current]
+            line_no, col = _line_col(source.text, int(error.group(1)), source.line_shift)
+            errors[current].append((line_no, col, error.group(3).strip() or f"error {error.group(2)}"))
+        elif (end := _END.match(line)) and end.group(1) in by_path:
+            path = end.group(1)
+            results[path] = CompileResult(by_path[path].name, end.group(2) == "ok", errors[path],
+                                          max(int(end.group(3)), 0) / 1000)
+            current = None
+    if "@@done" not in output:
+        # The compiler itself trapped: the source it was on fails with the trap; the rest was never reached.
+        lines = output.splitlines()
+        begin = next((i for i, line in enumerate(lines) if "TRAP REPORT - BEGIN" in line), None)
+        # The report's second line is its number and message ("135 index out of range").
+        trap = lines[begin + 2].strip() if begin is not None and begin + 2 < len(lines) else "no trap report"
+        if current in by_path and current not in results:
+            results[current] = CompileResult(by_path[current].name, False, [(0, 0, f"the compiler trapped: {trap}")])
+        elif not results:
+            tail = " | ".join(output.strip().splitlines()[-TAIL_LINES:])
+            raise ToolchainError(f"{build}: the compiler ran no batch: {tail or 'no output'}")
+    return results
