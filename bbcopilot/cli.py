@@ -343,6 +343,45 @@ def check_cp(
     raise typer.Exit(2 if unchecked else 1 if errors else 0)
 
 
+@app.command("compile")
+def compile_cp(
+    files: Annotated[list[str], typer.Argument(help="Component Pascal source files; - reads standard input.")],
+    profile: Profile = "demo",
+    overrides: Overrides = None,
+) -> None:
+    """Compile with BlackBox's own compiler (one process for all files); one FILE:LINE:COL line per error.
+
+    Exit 0 when every file compiles, 1 when one does not, 2 when one could not be read or the
+    toolchain is unavailable (a missing tree or 32-bit C library is named in one line).
+    """
+    from bbcopilot.blackbox import build_toolchain, compile_sources
+    from bbcopilot.cpcheck import source_text
+    from bbcopilot.errors import InputError
+    from bbcopilot.workspace import Workspace
+
+    sources, unread = [], 0
+    for name in files:
+        shown = "<stdin>" if name == "-" else name
+        try:
+            sources.append((shown, source_text(sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes(), shown)))
+        except OSError as err:
+            unread += 1
+            console.print(f"[red]error:[/red] {shown}: cannot read ({err.strerror})", highlight=False, soft_wrap=True)
+        except InputError as err:
+            unread += 1
+            console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
+    try:
+        settings, _ = _settings(profile, overrides)
+        build = build_toolchain(Workspace(settings.workspace), settings.toolchain)
+        results = compile_sources(build, sources)
+    except BBCopilotError as err:
+        _fail(err)
+    for result in results:
+        for line, col, message in result.errors:
+            print(f"{result.name}:{line}:{col}: {message}")
+    raise typer.Exit(2 if unread else 1 if any(not r.ok for r in results) else 0)
+
+
 def main() -> None:
     try:
         app()

@@ -1,0 +1,138 @@
+"""BlackBox's own compiler in the loop: a built copy of ../shared/bbcp, batches compiled in one process."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bbcopilot.blackbox import build_toolchain, compile_sources
+from bbcopilot.blackbox.toolchain import module_path, toolchain_problem
+from bbcopilot.cli import app
+from bbcopilot.config import ToolchainSettings
+from bbcopilot.workspace import Workspace, tree_hash
+from tests.conftest import SHARED
+
+BBCP = SHARED / "bbcp"
+
+VALID = """MODULE TstValid;
+	IMPORT StdLog;
+
+	PROCEDURE Do*;
+		VAR i: INTEGER;
+	BEGIN
+		i := 21; StdLog.Int(i); StdLog.Ln
+	END Do;
+
+END TstValid.
+"""
+
+
+@pytest.fixture(scope="session")
+def build(tmp_path_factory) -> Path:
+    """One build of the toolchain per test session; skipped where it cannot run, failed in CI."""
+    problem = toolchain_problem(BBCP)
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs the BlackBox toolchain: {problem}")
+        pytest.skip(problem)
+    return build_toolchain(Workspace(tmp_path_factory.mktemp("toolchain-ws")), ToolchainSettings(bbcp_dir=BBCP))
+
+
+def test_valid_module_compiles(build):
+    [result] = compile_sources(build, [("valid.cp", VALID)])
+    assert result.ok and result.errors == [] and result.name == "valid.cp"
+
+
+def test_syntax_error_has_compiler_message_and_position(build):
+    text = VALID.replace("StdLog.Int(i); StdLog.Ln", "StdLog.Int(i) StdLog.Ln")
+    [result] = compile_sources(build, [("syntax.cp", text)])
+    assert not result.ok
+    # BlackBox marks an error just after the symbol it stopped at: here the space after "Int(i)".
+    assert result.errors == [(7, 25, '";" missing')]
+
+
+def test_undeclared_identifier(build):
+    text = VALID.replace("i := 21;", "j := 21;")
+    [result] = compile_sources(build, [("undeclared.cp", text)])
+    assert result.errors == [(7, 4, "undeclared identifier")]
+
+
+def test_type_mismatch_and_every_error_is_reported(build):
+    # The console compiler prints only the first message; the batch reports each, on its line.
+    # (The compiler itself drops an error within 9 characters of the previous one: StdLog.Ln keeps them apart.)
+    text = VALID.replace("i := 21;", 'i := "x";\n\t\tStdLog.Ln;\n\t\tj := 1;\n\t\tIF i THEN END;')
+    [result] = compile_sources(build, [("types.cp", text)])
+    assert result.errors == [
+        (7, 11, "incompatible assignment"),
+        (9, 4, "undeclared identifier"),
+        (10, 7, "type of expression following IF, WHILE, UNTIL or ASSERT is not BOOLEAN"),
+    ]
+
+
+def test_fragment_is_wrapped_and_lines_are_the_fragments(build):
+    [result] = compile_sources(build, [("fragment", "PROCEDURE P*;\nBEGIN\n\tx := 1\nEND P;\n")])
+    assert result.errors == [(3, 3, "undeclared identifier")]
+
+
+def test_generated_obxhello0_compiles_in_the_batch_folder_only(build):
+    before = tree_hash(build)
+    text = "MODULE ObxHello0;\n\tIMPORT StdLog;\n\tPROCEDURE Do*;\n\tBEGIN StdLog.String(\"mine\")\n\tEND Do;\nEND ObxHello0.\n"
+    [result] = compile_sources(build, [("obx.cp", text)])
+    assert result.ok
+    assert tree_hash(build) == before
+
+
+def test_a_batch_runs_in_one_process(build):
+    sources = [(f"m{i}.cp", VALID.replace("TstValid", f"TstBatch{i}")) for i in range(20)]
+    sources[7] = ("bad.cp", VALID.replace("TstValid", "TstBatch7").replace("i := 21", "i := TRUE"))
+    started = time.perf_counter()
+    results = compile_sources(build, sources)
+    elapsed = time.perf_counter() - started
+    assert [r.name for r in results] == [name for name, _ in sources]
+    assert [r.ok for r in results] == [i != 7 for i in range(20)]
+    # A process start alone is ~19 ms: twenty of them would not fit.
+    assert elapsed < 0.4, elapsed
+
+
+def test_same_module_twice_compiles_each(build):
+    bad = VALID.replace("i := 21", "i := TRUE")
+    results = compile_sources(build, [("a.cp", VALID), ("b.cp", bad), ("c.cp", VALID)])
+    assert [r.ok for r in results] == [True, False, True]
+
+
+def test_toolchain_is_built_once(build, tmp_path):
+    workspace = Workspace(build.parent.parent)
+    started = time.perf_counter()
+    assert build_toolchain(workspace, ToolchainSettings(bbcp_dir=BBCP)) == build
+    assert time.perf_counter() - started < 2  # hashing the tree, not building it (~3 s)
+    assert len(workspace.versions("toolchain")) == 1
+
+
+def test_missing_tree_is_one_clear_line(tmp_path):
+    with pytest.raises(Exception, match=r"no BlackBox tree .*toolchain.bbcp_dir"):
+        build_toolchain(Workspace(tmp_path), ToolchainSettings(bbcp_dir=tmp_path / "nothing"))
+
+
+def test_module_paths_follow_blackbox_naming():
+    assert module_path("TstHello") == "Tst/Mod/Hello.cp"
+    assert module_path("DevCPM") == "Dev/Mod/CPM.cp"
+    assert module_path("Hello") == "System/Mod/Hello.cp"
+
+
+def test_cli_compile(build, tmp_path):
+    good, bad = tmp_path / "good.cp", tmp_path / "bad.cp"
+    good.write_text(VALID)
+    bad.write_text(VALID.replace("i := 21;", "j := 21;"))
+    workspace = f"workspace={build.parent.parent}"
+    runner = CliRunner()
+    ok = runner.invoke(app, ["compile", "--set", workspace, str(good)])
+    assert ok.exit_code == 0, ok.output
+    failed = runner.invoke(app, ["compile", "--set", workspace, str(good), str(bad)])
+    assert failed.exit_code == 1
+    assert failed.stdout.strip() == f"{bad}:7:4: undeclared identifier"
+    missing = runner.invoke(app, ["compile", "--set", "toolchain.bbcp_dir=/nonexistent", str(good)])
+    assert missing.exit_code == 2
