@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bbcopilot.blackbox import build_toolchain, compile_sources
+from bbcopilot.blackbox import ToolchainError, build_toolchain, compile_sources
 from bbcopilot.blackbox.toolchain import module_path, toolchain_problem
 from bbcopilot.cli import app
 from bbcopilot.config import ToolchainSettings
@@ -113,8 +113,22 @@ def test_toolchain_is_built_once(build, tmp_path):
 
 
 def test_missing_tree_is_one_clear_line(tmp_path):
-    with pytest.raises(Exception, match=r"no BlackBox tree .*toolchain.bbcp_dir"):
+    with pytest.raises(ToolchainError, match=r"no BlackBox tree .*toolchain.bbcp_dir"):
         build_toolchain(Workspace(tmp_path), ToolchainSettings(bbcp_dir=tmp_path / "nothing"))
+
+
+def test_failing_build_names_the_tree_and_its_last_lines(tmp_path):
+    if not Path("/lib/ld-linux.so.2").exists():
+        pytest.skip("/lib/ld-linux.so.2 missing (libc6-i386): the loader check comes before the build")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "dev0lin").write_text("")
+    (tree / "build-linux").write_text("#!/bin/sh\necho compiling\necho 'Lin/Mod/Kernel.odc not found'\nexit 1\n")
+    (tree / "build-linux").chmod(0o555)
+    workspace = Workspace(tmp_path / "ws")
+    with pytest.raises(ToolchainError, match=r"tree: ./build-linux failed: compiling | .*Kernel.odc not found"):
+        build_toolchain(workspace, ToolchainSettings(bbcp_dir=tree))
+    assert list((tmp_path / "ws" / "toolchain").iterdir()) == []  # nothing half-built is left
 
 
 def test_module_paths_follow_blackbox_naming():

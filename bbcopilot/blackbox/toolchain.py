@@ -113,7 +113,7 @@ def _run_build(build: Path, origin: Path) -> None:
         # run-dev0 exits 0 whatever it compiled: a failed compile shows only in its log.
         if done.returncode != 0 or re.search(r"errors? detected|TRAP", output):
             tail = " | ".join(line.strip() for line in output.strip().splitlines()[-TAIL_LINES:])
-            raise ToolchainError(f"{origin}: {' '.join(command)} failed in {build.name}: {tail}")
+            raise ToolchainError(f"{origin}: {' '.join(command)} failed: {tail}")
     if not (build / "blackboxInterp").is_file():
         raise ToolchainError(f"{origin}: build-linux linked no blackboxInterp")
 
@@ -173,6 +173,8 @@ def compile_sources(build: Path, sources: list[tuple[str, str]]) -> list[Compile
         for i in pending:
             taken.setdefault(prepared[i].path, i)
         finished = _compile_round(build, [prepared[i] for i in taken.values()])
+        if not finished:  # a round that finishes nothing would repeat forever
+            raise ToolchainError(f"{build}: the compiler finished none of {len(taken)} sources")
         for i in taken.values():
             results[i] = finished.get(prepared[i].path)
         pending = [i for i in pending if results[i] is None]
