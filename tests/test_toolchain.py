@@ -126,7 +126,7 @@ def test_failing_build_names_the_tree_and_its_last_lines(tmp_path):
     (tree / "build-linux").write_text("#!/bin/sh\necho compiling\necho 'Lin/Mod/Kernel.odc not found'\nexit 1\n")
     (tree / "build-linux").chmod(0o555)
     workspace = Workspace(tmp_path / "ws")
-    with pytest.raises(ToolchainError, match=r"tree: ./build-linux failed: compiling | .*Kernel.odc not found"):
+    with pytest.raises(ToolchainError, match=r"tree: ./build-linux failed: compiling \| .*Kernel.odc not found"):
         build_toolchain(workspace, ToolchainSettings(bbcp_dir=tree))
     assert list((tmp_path / "ws" / "toolchain").iterdir()) == []  # nothing half-built is left
 

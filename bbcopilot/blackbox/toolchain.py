@@ -92,7 +92,6 @@ def _copy_writable(source: Path, target: Path) -> None:
             copied.write_bytes((Path(root) / name).read_bytes())
             copied.chmod(stat.S_IMODE((Path(root) / name).stat().st_mode) | stat.S_IWUSR)
         here.chmod(here.stat().st_mode | stat.S_IWUSR)
-        dirs.sort()
 
 
 def _run_build(build: Path, origin: Path) -> None:
