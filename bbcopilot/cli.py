@@ -382,6 +382,54 @@ def compile_cp(
     raise typer.Exit(2 if unread else 1 if any(not r.ok for r in results) else 0)
 
 
+@app.command("run-cp")
+def run_cp(
+    file: Annotated[str, typer.Argument(help="A Component Pascal module; - reads standard input.")],
+    command: Annotated[str, typer.Option(help="The command to run: Module.Proc.")],
+    timeout: Annotated[float, typer.Option(help="Wall-clock limit in seconds.")] = 10.0,
+    memory: Annotated[int, typer.Option(help="Address-space limit in MB.")] = 512,
+    profile: Profile = "demo",
+    overrides: Overrides = None,
+) -> None:
+    """Compile FILE and run one command in BlackBox's interpreter, bounded; print its log.
+
+    Exit 0 when it ran to its end; 1 with one line on stderr for a compile error (FILE:LINE:COL),
+    a trap (its message), a timeout or the memory limit; 2 when the toolchain is unavailable.
+    """
+    from bbcopilot.blackbox import build_toolchain
+    from bbcopilot.blackbox.sandbox import run_command
+    from bbcopilot.cpcheck import source_text
+    from bbcopilot.errors import InputError
+    from bbcopilot.workspace import Workspace
+
+    shown = "<stdin>" if file == "-" else file
+    try:
+        text = source_text(sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes(), shown)
+    except OSError as err:
+        console.print(f"[red]error:[/red] {shown}: cannot read ({err.strerror})", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except InputError as err:
+        _fail(err)
+    try:
+        settings, _ = _settings(profile, overrides)
+        build = build_toolchain(Workspace(settings.workspace), settings.toolchain)
+        result = run_command(build, text, command, timeout_s=timeout, memory_mb=memory, name=shown)
+    except ValueError as err:
+        console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except BBCopilotError as err:
+        _fail(err)
+    sys.stdout.write(result.log)
+    sys.stdout.flush()
+    if result.status != "ok":
+        where = f"{shown}:" if result.status == "compile_error" else f"{shown}: "
+        from rich.markup import escape
+
+        # escape: a trap message has brackets ("[ad = 00061A80]") that are not markup.
+        console.print(f"[red]error:[/red] {escape(where + result.summary())}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+
+
 def main() -> None:
     try:
         app()

@@ -13,6 +13,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT_ROOT.parent / "shared"
 BLACKBOX = SHARED / "data" / "blackbox"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BBCP = SHARED / "bbcp"
 
 
 def _session_prefect_home() -> None:
@@ -41,6 +42,22 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"../shared not found at {SHARED}")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def build(tmp_path_factory) -> Path:
+    """One build of the BlackBox toolchain per test session; skipped where it cannot run, failed in CI."""
+    from bbcopilot.blackbox import build_toolchain
+    from bbcopilot.blackbox.toolchain import toolchain_problem
+    from bbcopilot.config import ToolchainSettings
+    from bbcopilot.workspace import Workspace
+
+    problem = toolchain_problem(BBCP)
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs the BlackBox toolchain: {problem}")
+        pytest.skip(problem)
+    return build_toolchain(Workspace(tmp_path_factory.mktemp("toolchain-ws")), ToolchainSettings(bbcp_dir=BBCP))
 
 
 TINY_TEXTS = [

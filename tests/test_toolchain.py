@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -10,13 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from bbcopilot.blackbox import ToolchainError, build_toolchain, compile_sources
-from bbcopilot.blackbox.toolchain import module_path, toolchain_problem
+from bbcopilot.blackbox.toolchain import module_path
 from bbcopilot.cli import app
 from bbcopilot.config import ToolchainSettings
 from bbcopilot.workspace import Workspace, tree_hash
-from conftest import SHARED
-
-BBCP = SHARED / "bbcp"
+from conftest import BBCP
 
 VALID = """MODULE TstValid;
 	IMPORT StdLog;
@@ -29,17 +26,6 @@ VALID = """MODULE TstValid;
 
 END TstValid.
 """
-
-
-@pytest.fixture(scope="session")
-def build(tmp_path_factory) -> Path:
-    """One build of the toolchain per test session; skipped where it cannot run, failed in CI."""
-    problem = toolchain_problem(BBCP)
-    if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI needs the BlackBox toolchain: {problem}")
-        pytest.skip(problem)
-    return build_toolchain(Workspace(tmp_path_factory.mktemp("toolchain-ws")), ToolchainSettings(bbcp_dir=BBCP))
 
 
 def test_valid_module_compiles(build):

@@ -141,7 +141,7 @@ class _Source:
     line_shift: int  # lines added in front by wrapping a fragment
 
 
-def _prepare(index: int, name: str, text: str) -> _Source:
+def prepare_source(index: int, name: str, text: str) -> _Source:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     # BlackBox's CHAR is 16-bit: a character beyond it would take two and shift every later offset.
     text = _NON_BMP.sub("\ufffd", text)
@@ -164,7 +164,7 @@ def compile_sources(build: Path, sources: list[tuple[str, str]]) -> list[Compile
     Sources that would share a file (two `MODULE TstA`) go to successive rounds, each its own process;
     so do the sources after one the compiler trapped on.
     """
-    prepared = [_prepare(i, name, text) for i, (name, text) in enumerate(sources)]
+    prepared = [prepare_source(i, name, text) for i, (name, text) in enumerate(sources)]
     results: list[CompileResult | None] = [None] * len(prepared)
     pending = list(range(len(prepared)))
     while pending:
@@ -182,19 +182,32 @@ def compile_sources(build: Path, sources: list[tuple[str, str]]) -> list[Compile
 
 def _compile_round(build: Path, sources: list[_Source]) -> dict[str, CompileResult]:
     with tempfile.TemporaryDirectory(prefix="bbcopilot-compile-") as folder:
-        use_dir = Path(folder)
-        for source in sources:
-            target = use_dir / source.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(source.text, encoding="utf-8", errors="replace", newline="\n")
-        (use_dir / BATCH_LIST).write_text("".join(s.path + "\n" for s in sources), encoding="utf-8")
-        try:
-            done = subprocess.run([str(build / "run-dev0")], cwd=use_dir, input=f"{HELPER_MODULE}.Batch\n",
-                                  capture_output=True, text=True, errors="replace",
-                                  timeout=BATCH_TIMEOUT_S + PER_SOURCE_TIMEOUT_S * len(sources))
-        except (OSError, subprocess.TimeoutExpired) as err:
-            raise ToolchainError(f"{build}: the compiler did not run ({err})") from None
+        return compile_in(build, Path(folder), sources)
+
+
+def compile_in(build: Path, use_dir: Path, sources: list[_Source]) -> dict[str, CompileResult]:
+    """Compile prepared sources (distinct paths) in `use_dir`, which keeps their code and symbol files."""
+    for source in sources:
+        target = use_dir / source.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(source.text, encoding="utf-8", errors="replace", newline="\n")
+    (use_dir / BATCH_LIST).write_text("".join(s.path + "\n" for s in sources), encoding="utf-8")
+    try:
+        done = subprocess.run([str(build / "run-dev0")], cwd=use_dir, input=f"{HELPER_MODULE}.Batch\n",
+                              capture_output=True, text=True, errors="replace",
+                              timeout=BATCH_TIMEOUT_S + PER_SOURCE_TIMEOUT_S * len(sources))
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise ToolchainError(f"{build}: the compiler did not run ({err})") from None
     return _parse(done.stdout + done.stderr, sources, build)
+
+
+def trap_message(lines: list[str]) -> str | None:
+    """A TRAP report's number and message ("135 index out of range"); None when there is no report."""
+    begin = next((i for i, line in enumerate(lines) if "TRAP REPORT - BEGIN" in line), None)
+    # The report's first line is the trap's PC, its second the number and message.
+    if begin is None:
+        return None
+    return lines[begin + 2].strip() if begin + 2 < len(lines) else "no trap message"
 
 
 def _parse(output: str, sources: list[_Source], build: Path) -> dict[str, CompileResult]:
@@ -218,9 +231,7 @@ def _parse(output: str, sources: list[_Source], build: Path) -> dict[str, Compil
     if "@@done" not in output:
         # The compiler itself trapped: the source it was on fails with the trap; the rest was never reached.
         lines = output.splitlines()
-        begin = next((i for i, line in enumerate(lines) if "TRAP REPORT - BEGIN" in line), None)
-        # The report's second line is its number and message ("135 index out of range").
-        trap = lines[begin + 2].strip() if begin is not None and begin + 2 < len(lines) else "no trap report"
+        trap = trap_message(lines) or "no trap report"
         if current in by_path and current not in results:
             results[current] = CompileResult(by_path[current].name, False, [(0, 0, f"the compiler trapped: {trap}")])
         elif not results:
