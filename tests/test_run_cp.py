@@ -43,6 +43,11 @@ PROGRAM = """MODULE TstRun;
 		q := NIL; LOOP NEW(p); p.next := q; q := p END
 	END Grow;
 
+	PROCEDURE Chatter*;
+	BEGIN
+		LOOP StdLog.String("chatter chatter chatter"); StdLog.Ln END
+	END Chatter;
+
 	PROCEDURE Write*;
 		VAR f: Files.File; w: Files.Writer; res: INTEGER;
 	BEGIN
@@ -145,3 +150,11 @@ def test_cli_run_cp(build, tmp_path):
     assert failed.stderr.strip() == f"error: {bad}:8:15: compile error: undeclared identifier"
     missing = runner.invoke(app, ["run-cp", str(source), "--command", "TstRun.Hello", "--set", "toolchain.bbcp_dir=/nonexistent"])
     assert missing.exit_code == 2
+
+
+def test_endless_output_is_cut_at_the_file_size_limit(build, monkeypatch):
+    monkeypatch.setattr("bbcopilot.blackbox.sandbox.LOG_LIMIT_BYTES", 64 * 1024)
+    result = run_command(build, PROGRAM, "TstRun.Chatter", timeout_s=5)
+    # The write past RLIMIT_FSIZE fails and the interpreter traps on it, long before the timeout.
+    assert result.status == "trap" and result.trap.startswith("203 "), result
+    assert result.seconds < 2

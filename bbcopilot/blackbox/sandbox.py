@@ -30,7 +30,9 @@ from bbcopilot.blackbox.toolchain import CompileResult, ToolchainError, compile_
 # Measured here: blackboxInterp (32-bit) starts and runs a hello-world with 6 MB of address space and
 # fails to start with 4 MB ("Error 06"); below this floor a limit would report startup, not the program.
 MEMORY_FLOOR_MB = 32
-LOG_LIMIT_BYTES = 16 * 1024 * 1024  # RLIMIT_FSIZE: the largest file, the log included
+# RLIMIT_FSIZE: the largest file, the log included. Seen here: a write past it fails and the
+# interpreter traps (`203 illegal memory read`), so endless output ends as a trap, not a hang.
+LOG_LIMIT_BYTES = 16 * 1024 * 1024
 # A trap with at least this share of the memory limit resident is the heap running out: NEW
 # returns NIL when the address space is exhausted and the next dereference traps (seen here:
 # `203 illegal memory read [ad = 00061A80]`, the offset of a field of the NIL record).
@@ -91,11 +93,12 @@ def run_command(build: Path, source_text: str, command: str, timeout_s: float = 
 
 def _limits(timeout_s: float, memory_mb: int):
     cpu = math.ceil(timeout_s) + 1
+    log_limit = LOG_LIMIT_BYTES
 
     def apply() -> None:  # runs in the child, before exec
         resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024,) * 2)
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (LOG_LIMIT_BYTES,) * 2)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (log_limit,) * 2)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     return apply
