@@ -140,7 +140,7 @@ def _interpret(build: Path, use_dir: Path, command: str, timeout_s: float, memor
             timer.cancel()
         try:  # what the program left running in its group goes too
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
+        except OSError:  # none left
             pass
         seconds = time.monotonic() - started
         log_file.seek(0)
