@@ -16,9 +16,9 @@ import functools
 import math
 import os
 import re
-import resource
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -91,30 +91,43 @@ def run_command(build: Path, source_text: str, command: str, timeout_s: float = 
         return _interpret(build, use_dir, command, timeout_s, memory_mb)
 
 
-def _limits(timeout_s: float, memory_mb: int):
+# The interpreter is started by this small Python program, not by us: a forked child starts with its
+# parent's resident memory as its peak (Linux keeps it across exec), so only a parent as small as this
+# one lets the interpreter's own peak be seen. It sets the limits in the child it forks (they would
+# not leave room for a Python of its own), waits for it and writes the child's peak in KB to argv[1].
+_LAUNCHER = """
+import os, resource, sys
+peak_file, address_space, cpu, file_size, argv = sys.argv[1], *map(int, sys.argv[2:5]), sys.argv[5:]
+pid = os.fork()
+if pid == 0:
+    resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    os.execvp(argv[0], argv)
+_, status, usage = os.wait4(pid, 0)
+with open(peak_file, "w") as handle:
+    handle.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+os._exit(code if code >= 0 else 128 - code)
+"""
+
+
+def _launch(argv: list[str], peak_file: Path, timeout_s: float, memory_mb: int) -> list[str]:
     cpu = math.ceil(timeout_s) + 1
-    log_limit = LOG_LIMIT_BYTES
-
-    def apply() -> None:  # runs in the child, before exec
-        resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024,) * 2)
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (log_limit,) * 2)
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return apply
+    limits = [str(memory_mb * 1024 * 1024), str(cpu), str(LOG_LIMIT_BYTES)]
+    return [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(peak_file), *limits, *argv]
 
 
 def _interpret(build: Path, use_dir: Path, command: str, timeout_s: float, memory_mb: int) -> RunResult:
     isolated = network_namespace_works()
     argv = (["unshare", "--net"] if isolated else []) + [str(build / "run-BlackBoxInterp")]
+    peak_file = use_dir.parent / f"{use_dir.name}.peak"  # outside the program's folder
     with tempfile.TemporaryFile() as log_file:
-        # A forked child's ru_maxrss starts at its parent's peak (Linux keeps it across exec): only a
-        # figure above ours is the interpreter's own.
-        inherited_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         started = time.monotonic()
         try:
-            proc = subprocess.Popen(argv, cwd=use_dir, stdin=subprocess.PIPE, stdout=log_file, stderr=subprocess.STDOUT,
-                                    start_new_session=True, preexec_fn=_limits(timeout_s, memory_mb))
+            proc = subprocess.Popen(_launch(argv, peak_file, timeout_s, memory_mb), cwd=use_dir, stdin=subprocess.PIPE,
+                                    stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
         except OSError as err:
             raise ToolchainError(f"{build}: the interpreter did not start ({err})") from None
         timed_out = threading.Event()
@@ -134,8 +147,7 @@ def _interpret(build: Path, use_dir: Path, command: str, timeout_s: float, memor
                 proc.stdin.close()
             except BrokenPipeError:
                 pass
-            _, wait_status, usage = os.wait4(proc.pid, 0)
-            proc.returncode = os.waitstatus_to_exitcode(wait_status)
+            proc.wait()
         finally:
             timer.cancel()
         try:  # what the program left running in its group goes too
@@ -145,7 +157,12 @@ def _interpret(build: Path, use_dir: Path, command: str, timeout_s: float, memor
         seconds = time.monotonic() - started
         log_file.seek(0)
         output = log_file.read().decode("utf-8", errors="replace")
-    rss_mb = usage.ru_maxrss / 1024 if usage.ru_maxrss > inherited_kb else 0.0  # 0: not seen above ours
+    try:
+        rss_mb = int(peak_file.read_text()) / 1024
+    except (OSError, ValueError):  # the launcher was killed (timeout) before it could write
+        rss_mb = 0.0
+    finally:
+        peak_file.unlink(missing_ok=True)
     lines = output.splitlines()
     begin = next((i for i, line in enumerate(lines) if "TRAP REPORT - BEGIN" in line), len(lines))
     log = "".join(output.splitlines(keepends=True)[:begin])
@@ -155,7 +172,10 @@ def _interpret(build: Path, use_dir: Path, command: str, timeout_s: float, memor
     near_limit = rss_mb >= MEMORY_SHARE * memory_mb
     # The interpreter's answer to a command it cannot call ("command error: command X not found in M").
     refused = next((line.strip() for line in lines if line.startswith("command error:")), None)
-    if timed_out.is_set() or proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL) and not near_limit:
+    # The launcher passes on a signal that ended the interpreter as 128 + its number; our timer kills the launcher.
+    code = proc.returncode
+    died_of = -code if code < 0 else code - 128 if code > 128 else None
+    if timed_out.is_set() or died_of in (signal.SIGXCPU, signal.SIGKILL) and not near_limit:
         result.status = "timeout"
     elif near_limit and (trap is not None or proc.returncode != 0):
         result.status = "memory"
