@@ -100,7 +100,7 @@ def wait_until_up(url: str, seconds: float) -> None:
 
 
 def final_task_states(flow_state, seconds: float = 120) -> dict[str, str]:
-    """The final state of every task run of a finished flow run.
+    """The final state of every task run of a finished flow run, by `<run name>#<id prefix>`.
 
     Task states reach the server as events a little after the flow returns: wait
     until every task run the server knows is in a final state, then read them.
@@ -115,7 +115,8 @@ def final_task_states(flow_state, seconds: float = 120) -> dict[str, str]:
                 flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_state.state_details.flow_run_id])), limit=200
             )
             if runs and all(run.state is not None and run.state.is_final() for run in runs):
-                return {run.name: run.state.name for run in runs}
+                # Run names end in 3 random hex digits, which two runs of one task can share: the id tells them apart.
+                return {f"{run.name}#{run.id.hex[:8]}": run.state.name for run in runs}
             if time.monotonic() > deadline:
                 pytest.fail(f"task runs not final after {seconds:.0f} s: {[(r.name, r.state and r.state.name) for r in runs]}")
             time.sleep(0.5)
