@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +53,7 @@ class RunResult:
     seconds: float = 0.0  # the interpreter's wall-clock time (0 when it did not run)
     network_isolated: bool = False  # run in a network namespace of its own
     max_rss_mb: float = 0.0
+    failed_source: str = ""  # the name of the source that did not compile
 
     def summary(self) -> str:
         """One line for a user: what went wrong (or ok)."""
@@ -77,17 +79,25 @@ def network_namespace_works() -> bool:
 
 
 def run_command(build: Path, source_text: str, command: str, timeout_s: float = 10, memory_mb: int = 512,
-                name: str = "<source>") -> RunResult:
-    """Compile `source_text` and run `command` (`Module.Proc`) in the interpreter of `build`, bounded."""
+                name: str = "<source>", before: Sequence[tuple[str, str]] = (),
+                after: Sequence[tuple[str, str]] = ()) -> RunResult:
+    """Compile `source_text` and run `command` (`Module.Proc`) in the interpreter of `build`, bounded.
+
+    `before` and `after` are (name, text) modules compiled in the same folder, before and after the
+    source: the modules it imports, and the modules that import it (a test module).
+    """
     if not _COMMAND.match(command):
         raise ValueError(f"{command!r}: not a command (Module.Proc)")
     memory_mb = max(int(memory_mb), MEMORY_FLOOR_MB)
-    source = prepare_source(0, name, source_text)
+    sources = [prepare_source(i, label, text) for i, (label, text) in enumerate([*before, (name, source_text), *after])]
     with tempfile.TemporaryDirectory(prefix="bbcopilot-run-") as folder:
         use_dir = Path(folder)
-        compiled: CompileResult | None = compile_in(build, use_dir, [source]).get(source.path)
-        if compiled is None or not compiled.ok:
-            return RunResult("compile_error", errors=compiled.errors if compiled else [(0, 0, "not compiled")])
+        compiled = compile_in(build, use_dir, sources)
+        for source in sources:
+            result: CompileResult | None = compiled.get(source.path)
+            if result is None or not result.ok:
+                return RunResult("compile_error", errors=result.errors if result else [(0, 0, "not compiled")],
+                                 failed_source=source.name)
         return _interpret(build, use_dir, command, timeout_s, memory_mb)
 
 

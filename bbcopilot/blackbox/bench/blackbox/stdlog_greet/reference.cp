@@ -1,0 +1,10 @@
+MODULE BenchGreet;
+
+	IMPORT StdLog;
+
+	PROCEDURE Greet* (IN name: ARRAY OF CHAR);
+	BEGIN
+		StdLog.String("Hello, "); StdLog.String(name); StdLog.String("!"); StdLog.Ln
+	END Greet;
+
+END BenchGreet.

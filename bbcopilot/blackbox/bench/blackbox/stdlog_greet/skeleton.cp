@@ -1,0 +1,9 @@
+MODULE BenchGreet;
+
+	IMPORT StdLog;
+
+	PROCEDURE Greet* (IN name: ARRAY OF CHAR);
+	BEGIN
+	END Greet;
+
+END BenchGreet.
