@@ -1,0 +1,15 @@
+MODULE BenchHe4;
+
+	(* Wrong: divides by n - 1, as for a sample deviation. *)
+	PROCEDURE MeanAbsoluteDeviation* (IN numbers: ARRAY OF REAL): REAL;
+		VAR i: INTEGER; mean, sum: REAL;
+	BEGIN
+		mean := 0;
+		FOR i := 0 TO LEN(numbers) - 1 DO mean := mean + numbers[i] END;
+		mean := mean / LEN(numbers);
+		sum := 0;
+		FOR i := 0 TO LEN(numbers) - 1 DO sum := sum + ABS(numbers[i] - mean) END;
+		RETURN sum / (LEN(numbers) - 1)
+	END MeanAbsoluteDeviation;
+
+END BenchHe4.
