@@ -1,0 +1,12 @@
+MODULE BenchHe24;
+
+	(* Wrong: starts at n itself, which always divides n. *)
+	PROCEDURE LargestDivisor* (n: INTEGER): INTEGER;
+		VAR d: INTEGER;
+	BEGIN
+		d := n;
+		WHILE n MOD d # 0 DO DEC(d) END;
+		RETURN d
+	END LargestDivisor;
+
+END BenchHe24.
