@@ -1,0 +1,9 @@
+MODULE BenchSquares;
+
+	IMPORT StdLog;
+
+	PROCEDURE Squares* (n: INTEGER);
+	BEGIN
+	END Squares;
+
+END BenchSquares.

@@ -1,0 +1,17 @@
+MODULE BenchReplaceAll;
+
+	IMPORT Strings;
+
+	PROCEDURE ReplaceAll* (VAR s: ARRAY OF CHAR; IN pat, rep: ARRAY OF CHAR): INTEGER;
+		VAR pos, n: INTEGER;
+	BEGIN
+		n := 0;
+		Strings.Find(s, pat, 0, pos);
+		WHILE pos >= 0 DO
+			Strings.Replace(s, pos, LEN(pat$), rep); INC(n);
+			Strings.Find(s, pat, pos + LEN(rep$), pos)
+		END;
+		RETURN n
+	END ReplaceAll;
+
+END BenchReplaceAll.
