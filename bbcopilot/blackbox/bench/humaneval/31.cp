@@ -1,0 +1,15 @@
+MODULE BenchHe31;
+
+	PROCEDURE IsPrime* (n: INTEGER): BOOLEAN;
+		VAR d: INTEGER;
+	BEGIN
+		IF n < 2 THEN RETURN FALSE END;
+		d := 2;
+		WHILE d * d <= n DO
+			IF n MOD d = 0 THEN RETURN FALSE END;
+			INC(d)
+		END;
+		RETURN TRUE
+	END IsPrime;
+
+END BenchHe31.

@@ -1,0 +1,19 @@
+MODULE BenchHe44;
+
+	IMPORT BenchTypes;
+
+	(* Wrong: the digits come out least significant first. *)
+	PROCEDURE ChangeBase* (x, base: INTEGER): BenchTypes.String;
+		VAR r: BenchTypes.String; n: INTEGER; digits: ARRAY 33 OF CHAR;
+	BEGIN
+		n := 0;
+		REPEAT
+			digits[n] := CHR(ORD("0") + x MOD base); INC(n);
+			x := x DIV base
+		UNTIL x = 0;
+		digits[n] := 0X;
+		r := BenchTypes.NewString(digits);
+		RETURN r
+	END ChangeBase;
+
+END BenchHe44.
