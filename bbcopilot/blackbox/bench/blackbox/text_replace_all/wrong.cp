@@ -1,0 +1,31 @@
+MODULE BenchTextReplace;
+
+	IMPORT TextModels;
+
+	PROCEDURE At (t: TextModels.Model; r: TextModels.Reader; pos: INTEGER; IN old: ARRAY OF CHAR): BOOLEAN;
+		VAR i: INTEGER; ch: CHAR;
+	BEGIN
+		r.SetPos(pos); i := 0; r.ReadChar(ch);
+		WHILE (old[i] # 0X) & (ch = old[i]) DO INC(i); r.ReadChar(ch) END;
+		RETURN old[i] = 0X
+	END At;
+
+	(* The last place an occurrence can start is Length() - LEN(old$): the loop stops one short of it. *)
+	PROCEDURE ReplaceAll* (t: TextModels.Model; IN old, new: ARRAY OF CHAR): INTEGER;
+		VAR r: TextModels.Reader; w: TextModels.Writer; pos, n, i: INTEGER;
+	BEGIN
+		r := t.NewReader(NIL); w := t.NewWriter(NIL); pos := 0; n := 0;
+		WHILE pos < t.Length() - LEN(old$) DO
+			IF At(t, r, pos, old) THEN
+				t.Delete(pos, pos + LEN(old$));
+				w.SetPos(pos); i := 0;
+				WHILE new[i] # 0X DO w.WriteChar(new[i]); INC(i) END;
+				INC(pos, LEN(new$)); INC(n)
+			ELSE
+				INC(pos)
+			END
+		END;
+		RETURN n
+	END ReplaceAll;
+
+END BenchTextReplace.
