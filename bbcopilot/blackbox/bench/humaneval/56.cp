@@ -1,0 +1,14 @@
+MODULE BenchHe56;
+
+	PROCEDURE CorrectBracketing* (IN brackets: ARRAY OF CHAR): BOOLEAN;
+		VAR i, depth: INTEGER;
+	BEGIN
+		depth := 0; i := 0;
+		WHILE (brackets[i] # 0X) & (depth >= 0) DO
+			IF brackets[i] = "<" THEN INC(depth) ELSIF brackets[i] = ">" THEN DEC(depth) END;
+			INC(i)
+		END;
+		RETURN depth = 0
+	END CorrectBracketing;
+
+END BenchHe56.

@@ -1,0 +1,15 @@
+MODULE BenchHe59;
+
+	PROCEDURE LargestPrimeFactor* (n: INTEGER): INTEGER;
+		VAR d, largest: INTEGER;
+	BEGIN
+		largest := 1; d := 2;
+		WHILE d * d <= n DO
+			WHILE n MOD d = 0 DO largest := d; n := n DIV d END;
+			INC(d)
+		END;
+		IF n > 1 THEN largest := n END;	(* what is left is a prime above all divided out *)
+		RETURN largest
+	END LargestPrimeFactor;
+
+END BenchHe59.

@@ -1,0 +1,15 @@
+MODULE BenchHe59;
+
+	(* Wrong: forgets the prime factor left over after trial division. *)
+	PROCEDURE LargestPrimeFactor* (n: INTEGER): INTEGER;
+		VAR d, largest: INTEGER;
+	BEGIN
+		largest := 1; d := 2;
+		WHILE d * d <= n DO
+			WHILE n MOD d = 0 DO largest := d; n := n DIV d END;
+			INC(d)
+		END;
+		RETURN largest
+	END LargestPrimeFactor;
+
+END BenchHe59.

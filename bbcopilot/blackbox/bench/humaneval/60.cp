@@ -1,0 +1,8 @@
+MODULE BenchHe60;
+
+	PROCEDURE SumToN* (n: INTEGER): INTEGER;
+	BEGIN
+		RETURN n * (n + 1) DIV 2
+	END SumToN;
+
+END BenchHe60.

@@ -1,0 +1,11 @@
+MODULE BenchHe63;
+
+	PROCEDURE Fibfib* (n: INTEGER): INTEGER;
+		VAR a, b, c, t, i: INTEGER;
+	BEGIN
+		a := 0; b := 0; c := 1;	(* fibfib(0), fibfib(1), fibfib(2) *)
+		FOR i := 1 TO n DO t := a + b + c; a := b; b := c; c := t END;
+		RETURN a
+	END Fibfib;
+
+END BenchHe63.
