@@ -1,0 +1,18 @@
+MODULE BenchPriceList;
+
+	IMPORT StdLog, BenchTypes;
+
+	PROCEDURE Line (IN name: ARRAY OF CHAR; price: REAL);
+	BEGIN
+		StdLog.String(name); StdLog.Tab; StdLog.RealForm(price, 16, 0, -2, " "); StdLog.Ln
+	END Line;
+
+	PROCEDURE PriceList* (names: BenchTypes.StringList; prices: BenchTypes.RealList);
+		VAR i: INTEGER; total: REAL;
+	BEGIN
+		total := 0;
+		FOR i := 0 TO LEN(prices^) - 1 DO Line(names[i], prices[i]); total := total + prices[i] END;
+		Line("Итого", total)
+	END PriceList;
+
+END BenchPriceList.
