@@ -266,7 +266,8 @@ def evaluate(
 
         result = evaluate_models(
             Workspace(settings.workspace), latest(settings, "datasets/documents"), latest(settings, "datasets/qa"),
-            baseline or base_model_of(settings), model, settings.eval, None if baseline else settings.model.revision,
+            baseline or base_model_of(settings), model, settings.eval, settings.toolchain,
+            None if baseline else settings.model.revision,
         )
     except BBCopilotError as err:
         _fail(err)

@@ -166,6 +166,20 @@ class EvalSettings(Section):
     )
     judge_model: str = Field("default", description="Model name sent to the judge endpoint.")
     judge_api_key: SecretStr = Field(SecretStr("none"), description="API key of the judge endpoint (secret).")
+    bench_suites: list[Literal["humaneval", "blackbox"]] = Field(
+        ["humaneval", "blackbox"], description="Benchmark suites run on their test split (needs the BlackBox toolchain)."
+    )
+    bench_tasks: int = Field(0, ge=0, description="Test-split tasks per suite, spread over it (0 = the full suite).")
+    bench_samples: int = Field(5, ge=1, description="Answers sampled per benchmark task (n of pass@k).")
+    bench_k: list[int] = Field([1, 5], min_length=1, description="The k of each pass@k reported (each at most bench_samples).")
+    run_timeout_s: float = Field(10.0, gt=0, description="Wall-clock limit of one benchmark answer's test run.")
+    run_memory_mb: int = Field(256, ge=32, description="Address-space limit of one benchmark answer's test run.")
+
+    @model_validator(mode="after")
+    def _k_within_samples(self) -> "EvalSettings":
+        if max(self.bench_k) > self.bench_samples or min(self.bench_k) < 1:
+            raise ValueError(f"bench_k {self.bench_k}: each k must be between 1 and bench_samples ({self.bench_samples})")
+        return self
 
 
 class ToolchainSettings(Section):

@@ -11,8 +11,16 @@ Three measures, base and tuned side by side, with the difference:
    configured; separately for questions on training-split documents (did it
    learn them?) and on held-out test-split documents (does it generalise?).
 3. Code: the fixed coding prompts (`bbcopilot/data/eval_prompts.jsonl`)
-   answered and checked: syntax-valid, API-hallucination and Delphi-confusion
-   rates.
+   answered and judged (`bbcopilot.blackbox.verdict`): compile rate with
+   BlackBox's own compiler, the lark checker's syntax-valid rate, the
+   compiler-based API-hallucination rate and the Delphi-confusion rate.
+4. The executing benchmark (`bbcopilot.blackbox.bench`): the test split of
+   each suite (HumanEval in Component Pascal, BlackBox tasks), n samples per
+   task, each compiled and run against the task's tests in the interpreter:
+   compile rate, pass@k (unbiased) and hallucination rate per suite.
+
+Without a toolchain the checker judges the code (said in one line, and in the
+report) and the benchmark, which needs the interpreter, is not run.
 
 Every generation measure is taken at each of `eval.temperatures` (the base
 model was unstable across temperature). The evaluation folder holds
@@ -33,13 +41,17 @@ from statistics import mean
 from typing import Any
 
 from bbcopilot import api_index, metrics
-from bbcopilot.api_index import ApiIndex
-from bbcopilot.config import EvalSettings
+from bbcopilot.api_index import ApiIndex, compiler_hallucinations
+from bbcopilot.blackbox.bench import runner
+from bbcopilot.blackbox.bench.tasks import BENCH_DIR, Task, evaluation_tasks, task_prompt
+from bbcopilot.blackbox.toolchain import CompileResult, toolchain_or_fallback, toolchain_problem, toolchain_version
+from bbcopilot.blackbox.verdict import COMPILER, judge_answers
+from bbcopilot.config import EvalSettings, ToolchainSettings
 from bbcopilot.errors import BBCopilotError
 from bbcopilot.qa import EndpointGenerator, Generator, LocalGenerator, Messages, chat
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import (
-    Workspace, atomic_dir, atomic_write_json, atomic_write_text, code_version, content_hash, model_fingerprint,
+    Workspace, atomic_dir, atomic_write_json, atomic_write_text, code_version, content_hash, model_fingerprint, tree_hash,
 )
 
 EVALUATIONS = "evaluations"
@@ -49,20 +61,27 @@ QA_GROUPS = {"seen": "train", "held_out": "test"}  # group -> split of the quest
 PLOTS = ("bits_per_byte.png", "code_by_temperature.png", "qa_by_temperature.png")
 
 QA_METRICS = ("token_f1", "rouge_l", "judge")
-CODE_METRICS = ("code_rate", "syntax_valid_rate", "api_hallucination_rate", "delphi_confusion_rate")
+CODE_METRICS = ("code_rate", "compile_rate", "syntax_valid_rate", "api_hallucination_rate", "delphi_confusion_rate")
 DEFINITIONS = {
     "bits_per_byte": "negative log-likelihood of the held-out test documents in bits per UTF-8 byte (lower is better)",
     "token_f1": "bag-of-tokens F1 of answer vs reference, tokens = lower-cased \\w+ runs, mean over questions",
     "rouge_l": "ROUGE-L F1 (longest common token subsequence) of answer vs reference, mean over questions",
     "judge": "judge model's grade 1-5 mapped to 0-1 ((g-1)/4), mean over the questions it graded",
     "code_rate": "share of coding prompts whose answer contains code (fenced block, else MODULE M; ... END M.)",
-    "syntax_valid_rate": "share of coding prompts whose code passes the Component Pascal checker "
-    "(no code = invalid; a fragment is checked wrapped in a module)",
-    "api_hallucination_rate": "share of coding prompts whose code imports a module or uses M.x that the "
-    "BlackBox API index (module sources and docs) does not know",
+    "compile_rate": "share of coding prompts whose code BlackBox's own compiler accepts (no code = fails; a "
+    "fragment is compiled wrapped in a module); judged by the lark checker when the toolchain is absent",
+    "syntax_valid_rate": "share of coding prompts whose code passes our lark Component Pascal checker "
+    "(syntax and cheap static rules only)",
+    "api_hallucination_rate": "share of coding prompts whose code names what does not exist: the compiler's "
+    "'undeclared identifier' / 'symbol file of imported module not found' (the API index's unknown M.x without a toolchain)",
     "delphi_confusion_rate": "share of coding prompts whose code shows any Pascal/Delphi habit the checker flags",
+    "bench_compile_rate": "share of a suite's samples (n per test-split task) whose answer compiles as the task's module",
+    "bench_pass@k": "unbiased pass@k (Chen et al. 2021) from n samples per task: a sample passes when every test "
+    "case of its task passes in BlackBox's interpreter; mean over the suite's test-split tasks",
+    "bench_hallucination_rate": "share of a suite's samples whose compile errors name an undeclared identifier or "
+    "a module with no symbol file",
 }
-LOWER_IS_BETTER = {"bits_per_byte", "api_hallucination_rate", "delphi_confusion_rate"}
+LOWER_IS_BETTER = {"bits_per_byte", "api_hallucination_rate", "delphi_confusion_rate", "bench_hallucination_rate"}
 
 JUDGE_PROMPT = """Grade an answer to a question about Component Pascal and the BlackBox Component Builder.
 
@@ -177,21 +196,49 @@ def _mean(values: list[float | None]) -> float | None:
     return mean(present) if present else None
 
 
-def score_code(prompts: list[dict[str, Any]], answers: list[str], index: ApiIndex) -> tuple[dict[str, float], list[dict[str, Any]]]:
-    verdicts = [metrics.judge_code(answer, index) for answer in answers]
+def score_code(prompts: list[dict[str, Any]], answers: list[str], index: ApiIndex,
+               build: Path | None) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    verdicts = judge_answers(answers, index, build)
     n = max(len(verdicts), 1)
     figures = {
         "code_rate": sum(v.has_code for v in verdicts) / n,
+        "compile_rate": sum(v.compiles for v in verdicts) / n,
         "syntax_valid_rate": sum(v.syntax_valid for v in verdicts) / n,
         "api_hallucination_rate": sum(v.hallucinated for v in verdicts) / n,
         "delphi_confusion_rate": sum(v.delphi_confused for v in verdicts) / n,
     }
     records = [
-        {"kind": "prompt", "id": p["id"], "answer": a, "has_code": v.has_code, "syntax_valid": v.syntax_valid,
+        {"kind": "prompt", "id": p["id"], "answer": a, "has_code": v.has_code, "compiles": v.compiles,
+         "judged_by": v.judged_by, "errors": v.errors, "syntax_valid": v.syntax_valid,
          "hallucinations": v.hallucinations, "delphi": v.delphi}
         for p, a, v in zip(prompts, answers, verdicts)
     ]
     return figures, records
+
+
+def bench_metric_names(suites: Sequence[str], ks: Sequence[int]) -> list[str]:
+    return [f"{suite}_{m}" for suite in suites for m in ("compile_rate", *(f"pass@{k}" for k in ks), "hallucination_rate")]
+
+
+def score_bench(suite: str, tasks: list[Task], answers: list[str], index: ApiIndex, build: Path,
+                settings: EvalSettings) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    """Run each task's sampled answers (`answers`: n per task, in task order) against its tests."""
+    n = settings.bench_samples
+    jobs = [(tasks[j // n], metrics.extract_code(answer)) for j, answer in enumerate(answers)]
+    outcomes = runner.run_samples(build, jobs, settings.run_timeout_s, settings.run_memory_mb)
+    hallucinations = [
+        compiler_hallucinations(runner.answer_module(task, code), CompileResult(task.module, False, outcome.errors), index)
+        if outcome.status == "compile_error" else []
+        for (task, code), outcome in zip(jobs, outcomes)
+    ]
+    figures = runner.suite_figures(tasks, [outcomes[i * n:(i + 1) * n] for i in range(len(tasks))], settings.bench_k,
+                                   [[bool(h) for h in hallucinations[i * n:(i + 1) * n]] for i in range(len(tasks))])
+    records = [
+        {"kind": f"bench_{suite}", "id": task.id, "answer": answer, "status": outcome.status, "compiled": outcome.compiled,
+         "passed": outcome.passed, "cases": outcome.cases, "detail": outcome.detail, "hallucinations": found}
+        for (task, _), answer, outcome, found in zip(jobs, answers, outcomes, hallucinations)
+    ]
+    return {f"{suite}_{name}": value for name, value in figures.items()}, records
 
 
 def score_qa(
@@ -220,16 +267,19 @@ def generation_metric_names(judged: bool) -> list[str]:
 
 def evaluation_dir(
     workspace: Workspace, documents: StageResult, qa: StageResult, base_model: str, tuned_model: str, settings: EvalSettings,
-    revision: str | None = None,
+    toolchain: ToolchainSettings, revision: str | None = None,
 ) -> Path:
     # The coding prompts, the system prompt, the checker's grammar, the metrics and the local
-    # generator count through the code version: the evaluation's code names them all.
+    # generator count through the code version: the evaluation's code names them all. The benchmark's
+    # tasks are data: their folder's content counts; so does which compiler judged (or that none could).
     version = content_hash(
         documents.version,
         qa.version,
         model_fingerprint(base_model, revision),
         model_fingerprint(tuned_model),
         settings.model_dump(mode="json", exclude={"judge_api_key"}),
+        toolchain_problem(toolchain.bbcp_dir) or toolchain_version(toolchain),
+        tree_hash(BENCH_DIR, skip=("__pycache__",)),
         code_version(evaluate_models),
     )
     return workspace.version_dir(EVALUATIONS, version)
@@ -237,13 +287,13 @@ def evaluation_dir(
 
 def evaluate_models(
     workspace: Workspace, documents: StageResult, qa: StageResult, base_model: str, tuned_model: str, settings: EvalSettings,
-    revision: str | None = None,
+    toolchain: ToolchainSettings, revision: str | None = None,
 ) -> StageResult:
     """Evaluate base and tuned model (`revision`: the base's hub revision); write metrics.json, report.md,
     answers.jsonl and plots."""
     from datasets import load_from_disk
 
-    final = evaluation_dir(workspace, documents, qa, base_model, tuned_model, settings, revision)
+    final = evaluation_dir(workspace, documents, qa, base_model, tuned_model, settings, toolchain, revision)
     test = load_from_disk(documents.path)["test"]
     if settings.max_texts:
         test = test.select(range(min(settings.max_texts, len(test))))
@@ -253,15 +303,23 @@ def evaluate_models(
         raise BBCopilotError(f"{documents.path}: the test split is empty; nothing to evaluate on")
     prompts = load_eval_prompts(settings.max_prompts)
     questions = select_questions(qa.path, settings.max_qa)
-    index = api_index.load_index(api_index.build_index_artefact(workspace, documents).path)
+    # The whole BlackBox tree's API with the documents' modules: a real name is never counted as invented.
+    index = api_index.distribution_index(workspace, toolchain, documents)
     judge = make_judge(settings)
+    build, notice = toolchain_or_fallback(workspace, toolchain)
+    # The benchmark needs the interpreter: without a toolchain it is not run (the notice says why).
+    bench = {suite: evaluation_tasks(suite, settings.bench_tasks) for suite in settings.bench_suites} if build else {}
 
-    # One conversation list per model and temperature: the coding prompts, then each QA group.
+    # One conversation list per model and temperature: the coding prompts, each QA group, then each
+    # benchmark suite's tasks, n times each (n samples).
     conversations = [chat(p["prompt"]) for p in prompts]
     spans = {"code": (0, len(prompts))}
     for group, rows in questions.items():
         spans[group] = (len(conversations), len(conversations) + len(rows))
         conversations += [chat(r["question"]) for r in rows]
+    for suite, tasks in bench.items():
+        spans[suite] = (len(conversations), len(conversations) + len(tasks) * settings.bench_samples)
+        conversations += [chat(task_prompt(task)) for task in tasks for _ in range(settings.bench_samples)]
 
     bpb: dict[str, Any] = {"per_subsystem": defaultdict(dict)}
     generation: dict[str, dict[str, Any]] = {_t(t): {} for t in settings.temperatures}
@@ -277,12 +335,15 @@ def evaluate_models(
             bpb["per_subsystem"][subsystem][name] = _ratio(pairs)
         for temperature in settings.temperatures:
             answers = generate(generator, conversations, settings, temperature)
-            figures, code_records = score_code(prompts, answers[slice(*spans["code"])], index)
-            made = code_records
+            figures, made = score_code(prompts, answers[slice(*spans["code"])], index, build)
             for group, rows in questions.items():
                 qa_figures, qa_records = score_qa(group, rows, answers[slice(*spans[group])], judge)
                 figures |= qa_figures
                 made += qa_records
+            for suite, tasks in bench.items():
+                bench_figures, bench_records = score_bench(suite, tasks, answers[slice(*spans[suite])], index, build, settings)
+                figures |= bench_figures
+                made += bench_records
             generation[_t(temperature)][name] = figures
             records += [{"model": name, "temperature": temperature, **r} for r in made]
         del generator
@@ -290,7 +351,7 @@ def evaluate_models(
     bpb["difference"] = bpb["tuned"] - bpb["base"]
     for pair in bpb["per_subsystem"].values():
         pair["difference"] = pair["tuned"] - pair["base"]
-    names = generation_metric_names(judge is not None)
+    names = generation_metric_names(judge is not None) + bench_metric_names(list(bench), settings.bench_k)
     for by_model in generation.values():
         by_model["difference"] = {m: _difference(by_model["base"].get(m), by_model["tuned"].get(m)) for m in names}
     spread = {
@@ -311,8 +372,12 @@ def evaluate_models(
             "test_documents": len(test),
             "prompts": len(prompts),
             **{f"qa_{group}": len(rows) for group, rows in questions.items()},
+            **{f"{suite}_tasks": len(tasks) for suite, tasks in bench.items()},
             "api_modules": len(index.modules),
         },
+        "code_judge": {"judged_by": COMPILER if build else "checker", "notice": notice,
+                       "bench": {"suites": list(bench), "samples": settings.bench_samples, "k": list(settings.bench_k)}},
+        "bench_outcomes": _outcome_counts(records),
         "temperatures": list(settings.temperatures),
         "metrics": names,
         "bits_per_byte": {**bpb, "per_subsystem": dict(bpb["per_subsystem"])},
@@ -327,6 +392,16 @@ def evaluate_models(
         atomic_write_text(building / "report.md", render(results))
     workspace.set_latest(EVALUATIONS, final.name)
     return StageResult(EVALUATIONS, final.name, str(final), key_figures(results))
+
+
+def _outcome_counts(records: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, int]]]:
+    """How the benchmark's samples ended, per model and suite: passed, failed, compile_error, trap, timeout..."""
+    counts: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for record in records:
+        if record["kind"].startswith("bench_"):
+            by_status = counts[record["model"]][record["kind"].removeprefix("bench_")]
+            by_status[record["status"]] = by_status.get(record["status"], 0) + 1
+    return {model: dict(suites) for model, suites in counts.items()}
 
 
 def _t(temperature: float) -> str:
@@ -352,7 +427,10 @@ def key_figures(results: dict[str, Any]) -> dict[str, Any]:
         **results["counts"],
     }
     figures.pop("api_modules")
-    for metric, short in (("syntax_valid_rate", "syntax_valid"), ("qa_held_out_token_f1", "held_out_f1")):
+    figures["code_judged_by"] = results["code_judge"]["judged_by"]
+    shown = [("compile_rate", "compiles"), ("qa_held_out_token_f1", "held_out_f1"),
+             *((f"{suite}_pass@1", f"{suite}_pass@1") for suite in results["code_judge"]["bench"]["suites"])]
+    for metric, short in shown:
         for model in MODELS:
             value = at[model].get(metric)
             figures[f"{model}_{short}@T{first}"] = "-" if value is None else round(value, 3)
@@ -375,6 +453,16 @@ def figure_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
             rows.append({"metric": metric, "subset": "", "temperature": temperature,
                          **{k: at[k].get(metric) for k in (*MODELS, "difference")}})
     return rows
+
+
+def _judge_line(results: dict[str, Any]) -> str:
+    judge, counts = results["code_judge"], results["counts"]
+    if judge["judged_by"] != COMPILER:
+        return f"Code judged by the lark checker, benchmark not run: {judge['notice']}"
+    bench = judge["bench"]
+    suites = ", ".join(f"{suite} ({counts[f'{suite}_tasks']} test-split tasks)" for suite in bench["suites"])
+    return (f"Code judged by BlackBox's own compiler; benchmark: {suites or 'none'}, {bench['samples']} samples "
+            f"per task, pass@k for k = {', '.join(map(str, bench['k']))}.")
 
 
 def _show(value: float | None, signed: bool = False) -> str:
@@ -404,6 +492,8 @@ def render(results: dict[str, Any]) -> str:
         f"and {counts['qa_held_out']} held-out test-split documents. "
         f"API index: {counts['api_modules']} modules.",
         "",
+        _judge_line(results),
+        "",
         "| metric | T | base | tuned | tuned - base |",
         "|---|---|---|---|---|",
     ]
@@ -411,6 +501,13 @@ def render(results: dict[str, Any]) -> str:
         if row["metric"] != "bits_per_byte":
             lines.append(f"| {row['metric']} | {_t(row['temperature'])} | {_show(row['base'])} | {_show(row['tuned'])} "
                          f"| {_show(row['difference'], True)} |")
+    outcomes = results["bench_outcomes"]
+    if outcomes:
+        statuses = sorted({status for suites in outcomes.values() for by in suites.values() for status in by})
+        lines += ["", "### How the benchmark's samples ended (all temperatures)", "",
+                  "| model | suite | " + " | ".join(statuses) + " |", "|---|---|" + "---|" * len(statuses)]
+        lines += [f"| {model} | {suite} | " + " | ".join(str(by.get(status, 0)) for status in statuses) + " |"
+                  for model, suites in outcomes.items() for suite, by in suites.items()]
     spread = results["temperature_spread"]
     lines += [
         "",
@@ -456,7 +553,9 @@ def plot(results: dict[str, Any], folder: Path) -> None:
     temperatures = results["temperatures"]
     qa_metrics = [m for m in results["metrics"] if m.startswith("qa_")]
     # Code rates in one row; QA scores one row per group (seen, held-out), one column per score.
-    for name, group, columns in ((PLOTS[1], list(CODE_METRICS), 4), (PLOTS[2], qa_metrics, len(qa_metrics) // len(QA_GROUPS))):
+    code_metrics = [m for m in results["metrics"] if not m.startswith("qa_")]
+    for name, group, columns in ((PLOTS[1], code_metrics, len(CODE_METRICS)),
+                                 (PLOTS[2], qa_metrics, len(qa_metrics) // len(QA_GROUPS))):
         rows_n = math.ceil(len(group) / columns)
         fig, axes = plt.subplots(rows_n, columns, figsize=(3.2 * columns, 2.8 * rows_n), squeeze=False)
         for ax, metric in zip(axes.flat, group):

@@ -9,22 +9,14 @@ words both count and punctuation does not):
 - ROUGE-L F1: the same harmonic mean over the longest common subsequence,
   which rewards the reference's word order.
 
-Code answers to the evaluation prompts are judged on the code they contain
-(`extract_code`): syntax-valid (the Component Pascal checker finds nothing),
-API hallucination (an imported module or `M.x` the BlackBox API index does not
-know) and Delphi confusion (any Pascal/Delphi habit the checker's pre-scan flags).
+Code answers are judged on the code they contain (`extract_code`, a fragment
+made a module by `as_module`); the verdict itself is bbcopilot.blackbox.verdict's.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
-
-from bbcopilot.api_index import ApiIndex, check_api
-from bbcopilot.cpcheck import check_source
-from bbcopilot.cpcheck.delphi import habits, soft_hints
-from bbcopilot.cpcheck.lexer import scan
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -100,39 +92,3 @@ def as_module(code: str) -> str:
     if _MODULE_HEADER.match(code):
         return code
     return f"MODULE {FRAGMENT_MODULE};\n{code}\nEND {FRAGMENT_MODULE}.\n"
-
-
-@dataclass
-class CodeVerdict:
-    """What the checkers say about one answer's code."""
-
-    has_code: bool
-    syntax_valid: bool
-    hallucinations: list[str] = field(default_factory=list)  # check_api messages
-    delphi: list[str] = field(default_factory=list)  # habit messages
-
-    @property
-    def hallucinated(self) -> bool:
-        return bool(self.hallucinations)
-
-    @property
-    def delphi_confused(self) -> bool:
-        return bool(self.delphi)
-
-
-def judge_code(answer: str, index: ApiIndex) -> CodeVerdict:
-    """Check an answer's code; an answer with no code is not syntax-valid (and has nothing else to flag)."""
-    code = extract_code(answer)
-    if not code.strip():
-        return CodeVerdict(has_code=False, syntax_valid=False)
-    unit = as_module(code)
-    valid = not check_source(unit, "answer.cp")
-    # The checker's pre-scan for Pascal/Delphi habits, plus the hints it adds only when the parse fails.
-    scanned = scan(unit).tokens
-    delphi = [msg for _, msg in habits(scanned)] + ([] if valid else [msg for _, msg in soft_hints(scanned)])
-    return CodeVerdict(
-        has_code=True,
-        syntax_valid=valid,
-        hallucinations=[d.message for d in check_api(unit, index, "answer.cp")],
-        delphi=delphi,
-    )

@@ -54,14 +54,16 @@ def align_with_dpo(settings: Settings, data: StageResult, model_path: str) -> St
 
 @artefact_task(
     lambda settings, documents, qa_pairs, base_model, tuned_model: evaluate.evaluation_dir(
-        Workspace(settings.workspace), documents, qa_pairs, base_model, tuned_model, settings.eval, settings.model.revision
+        Workspace(settings.workspace), documents, qa_pairs, base_model, tuned_model, settings.eval, settings.toolchain,
+        settings.model.revision,
     )
 )
 def evaluate_models(
     settings: Settings, documents: StageResult, qa_pairs: StageResult, base_model: str, tuned_model: str
 ) -> StageResult:
     result = evaluate.evaluate_models(
-        Workspace(settings.workspace), documents, qa_pairs, base_model, tuned_model, settings.eval, settings.model.revision
+        Workspace(settings.workspace), documents, qa_pairs, base_model, tuned_model, settings.eval, settings.toolchain,
+        settings.model.revision,
     )
     # The report and every figure as artifacts. Image artifacts need a URL the UI can fetch, which local
     # PNGs are not: the plots stay in the evaluation folder, named in the report.

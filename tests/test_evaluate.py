@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from bbcopilot.api_index import build_api_index
-from bbcopilot.metrics import extract_code, judge_code, rouge_l, token_f1
+from conftest import BBCP
+
+from bbcopilot.metrics import extract_code, rouge_l, token_f1
 
 STDLOG = "MODULE StdLog;\nPROCEDURE String* (s: ARRAY OF CHAR); END String;\nPROCEDURE Ln*; END Ln;\nEND StdLog.\n"
 HELLO = "MODULE Hello;\n\tIMPORT StdLog;\n\tPROCEDURE Do*;\n\tBEGIN\n\t\tStdLog.String(\"Hi\"); StdLog.Ln\n\tEND Do;\nEND Hello.\n"
-
-
-@pytest.fixture(scope="module")
-def index():
-    return build_api_index([("Std/Mod/Log.odc", STDLOG)])
 
 
 # ---------------------------------------------------------------- QA overlap
@@ -46,26 +43,6 @@ def test_extract_code_prefers_fenced_blocks_then_module_text():
     # Two blocks are joined; a fence left open by the token limit runs to the end.
     assert extract_code("```\nA\n```\ntext\n```\nB\n```") == "A\n\nB"
     assert extract_code("```\nMODULE X; BEGIN") == "MODULE X; BEGIN"
-
-
-def test_syntax_valid_hallucination_and_delphi_on_hand_written_answers(index):
-    good = judge_code(f"```\n{HELLO}```", index)
-    assert good.has_code and good.syntax_valid and not good.hallucinated and not good.delphi_confused
-
-    invented = judge_code(f"```\n{HELLO.replace('StdLog.Ln', 'StdLog.WriteLn')}```", index)
-    assert invented.syntax_valid and invented.hallucinated and not invented.delphi_confused
-    assert "WriteLn" in invented.hallucinations[0]
-    assert judge_code(f"```\n{HELLO.replace('IMPORT StdLog', 'IMPORT StdLog, Forms')}```", index).hallucinated
-
-    delphi = judge_code("```delphi\nprogram Hello;\nbegin\n  writeln('Hi');\nend.\n```", index)
-    assert delphi.has_code and not delphi.syntax_valid and delphi.delphi_confused
-    assert judge_code("program Hello;\nbegin\n  writeln('Hi')\nend.", index).delphi_confused  # unfenced Pascal too
-
-    fragment = judge_code("```\nPROCEDURE Gcd* (a, b: INTEGER): INTEGER;\nBEGIN\n\tRETURN a\nEND Gcd;\n```", index)
-    assert fragment.syntax_valid  # a procedure on its own is checked inside a module
-
-    prose = judge_code("Euclid's algorithm divides until the remainder is zero.", index)
-    assert not prose.has_code and not prose.syntax_valid and not prose.hallucinated and not prose.delphi_confused
 
 
 def test_eval_prompts_are_kept_in_the_project_and_a_limit_spreads_over_task_kinds():
@@ -110,9 +87,32 @@ def _documents(workspace):
     return documents, StageResult("datasets/qa", "qa0", str(path))
 
 
-def test_evaluate_models_reports_every_metric_at_every_temperature(tmp_path, tiny_model, monkeypatch):
+def _scripted_benchmark(monkeypatch, evaluate):
+    """The model's answers, except that each benchmark task's first sample is its reference solution and
+    the others its wrong one: pass@1 is then 1/n, pass@n 1, and every sample compiles."""
+    from bbcopilot.blackbox.bench.tasks import SUITES, suite_tasks, task_prompt
+
+    solutions = {task_prompt(t): (t.reference, t.wrong) for suite in SUITES for t in suite_tasks(suite) if t.reference}
+    generate = evaluate.generate
+
+    def scripted(generator, conversations, settings, temperature):
+        answers = generate(generator, conversations, settings, temperature)
+        seen: dict[str, int] = {}
+        for i, conversation in enumerate(conversations):
+            if (prompt := conversation[-1]["content"]) in solutions:
+                answers[i] = f"```\n{solutions[prompt][min(seen.get(prompt, 0), 1)]}\n```"
+                seen[prompt] = seen.get(prompt, 0) + 1
+        return answers
+
+    monkeypatch.setattr(evaluate, "generate", scripted)
+    # Only tasks with solutions are evaluated: the first test-split ones of each suite.
+    monkeypatch.setattr(evaluate, "evaluation_tasks", lambda suite, limit: [
+        t for t in suite_tasks(suite) if t.split == "test" and t.reference][:limit])
+
+
+def test_evaluate_models_reports_every_metric_at_every_temperature(tmp_path, tiny_model, build, monkeypatch):
     import bbcopilot.evaluate as evaluate
-    from bbcopilot.config import EvalSettings
+    from bbcopilot.config import EvalSettings, ToolchainSettings
     from bbcopilot.workspace import Workspace
 
     class Judge:  # a judge that always grades 4 (an endpoint in real runs)
@@ -121,19 +121,29 @@ def test_evaluate_models_reports_every_metric_at_every_temperature(tmp_path, tin
             return ["4"] * len(conversations)
 
     monkeypatch.setattr(evaluate, "make_judge", lambda settings: Judge())
+    _scripted_benchmark(monkeypatch, evaluate)
     workspace = Workspace(tmp_path / "ws")
     documents, qa = _documents(workspace)
-    settings = EvalSettings(max_prompts=4, max_qa=2, max_new_tokens=12, max_length=64, batch_size=8)
-    result = evaluate.evaluate_models(workspace, documents, qa, str(tiny_model), str(tiny_model), settings)
+    settings = EvalSettings(max_prompts=4, max_qa=2, max_new_tokens=12, max_length=64, batch_size=8,
+                            bench_tasks=2, bench_samples=3, bench_k=[1, 3])
+    toolchain = ToolchainSettings(bbcp_dir=BBCP)
+    result = evaluate.evaluate_models(workspace, documents, qa, str(tiny_model), str(tiny_model), settings, toolchain)
 
     folder = tmp_path / "ws" / "evaluations" / result.version
     assert result.path == str(folder)
-    assert result.version == evaluate.evaluation_dir(workspace, documents, qa, str(tiny_model), str(tiny_model), settings).name
+    assert result.version == evaluate.evaluation_dir(workspace, documents, qa, str(tiny_model), str(tiny_model), settings,
+                                                     toolchain).name
     results = json.loads((folder / "metrics.json").read_text())
-    assert results["counts"] == {"test_documents": 2, "prompts": 4, "qa_seen": 2, "qa_held_out": 1, "api_modules": 3}
+    counts = results.pop("counts")
+    assert counts.pop("api_modules") > 200  # the whole distribution's API, not the three test documents'
+    assert counts == {"test_documents": 2, "prompts": 4, "qa_seen": 2, "qa_held_out": 1,
+                      "humaneval_tasks": 2, "blackbox_tasks": 2}
+    assert results["code_judge"]["judged_by"] == "compiler"
     assert results["bits_per_byte"]["base"] > 0 and set(results["bits_per_byte"]["per_subsystem"]) == {"Obx", "Text"}
+    bench = {f"{suite}_{m}" for suite in ("humaneval", "blackbox")
+             for m in ("compile_rate", "pass@1", "pass@3", "hallucination_rate")}
     metrics = {f"qa_{g}_{m}" for g in ("seen", "held_out") for m in ("token_f1", "rouge_l", "judge")} | {
-        "code_rate", "syntax_valid_rate", "api_hallucination_rate", "delphi_confusion_rate"}
+        "code_rate", "compile_rate", "syntax_valid_rate", "api_hallucination_rate", "delphi_confusion_rate"} | bench
     assert set(results["metrics"]) == metrics
     assert set(results["generation"]) == {"0.2", "0.6", "1.0"}
     for by_model in results["generation"].values():
@@ -141,19 +151,45 @@ def test_evaluate_models_reports_every_metric_at_every_temperature(tmp_path, tin
             assert set(by_model[model]) == metrics
             assert all(0 <= value <= 1 for value in by_model[model].values())
             assert by_model[model]["qa_seen_judge"] == 0.75
+            for suite in ("humaneval", "blackbox"):
+                # One reference and two wrong answers per task: pass@1 = 1/3, pass@3 = 1, all compile.
+                assert by_model[model][f"{suite}_pass@1"] == pytest.approx(1 / 3)
+                assert by_model[model][f"{suite}_pass@3"] == 1.0
+                assert by_model[model][f"{suite}_compile_rate"] == 1.0
+                assert by_model[model][f"{suite}_hallucination_rate"] == 0.0
         assert set(by_model["difference"]) == metrics
+    assert results["bench_outcomes"]["base"]["blackbox"] == {"passed": 3 * 2, "failed": 3 * 4}
     assert set(results["temperature_spread"]["base"]) == metrics
     for plot in evaluate.PLOTS:
         assert (folder / plot).read_bytes().startswith(b"\x89PNG")
     answers = (folder / "answers.jsonl").read_text().splitlines()
-    assert len(answers) == 2 * 3 * (4 + 2 + 1)
+    assert len(answers) == 2 * 3 * (4 + 2 + 1 + 2 * 2 * 3)
     report = (folder / "report.md").read_text()
     assert "bits per byte" in report and "delphi_confusion_rate" in report and "| qa_held_out_token_f1 | 0.6 |" in report
-    assert result.figures["base_bpb"] > 0 and "base_syntax_valid@T0.2" in result.figures
+    assert "| blackbox_pass@1 | 0.2 | 0.3333 |" in report and "judged by BlackBox's own compiler" in report
+    assert result.figures["base_bpb"] > 0 and result.figures["tuned_blackbox_pass@1@T0.2"] == 0.333
+    assert "base_compiles@T0.2" in result.figures
 
     # What shapes the result names the version: another temperature set is another evaluation.
     other = EvalSettings(**{**settings.model_dump(), "temperatures": [0.2]})
-    assert evaluate.evaluation_dir(workspace, documents, qa, str(tiny_model), str(tiny_model), other) != folder
+    assert evaluate.evaluation_dir(workspace, documents, qa, str(tiny_model), str(tiny_model), other, toolchain) != folder
+
+
+def test_without_a_toolchain_the_checker_judges_and_the_report_says_so(tmp_path, tiny_model):
+    import bbcopilot.evaluate as evaluate
+    from bbcopilot.config import EvalSettings, ToolchainSettings
+    from bbcopilot.workspace import Workspace
+
+    workspace = Workspace(tmp_path / "ws")
+    documents, qa = _documents(workspace)
+    settings = EvalSettings(max_prompts=2, max_qa=1, max_new_tokens=8, max_length=64, temperatures=[0.2])
+    missing = ToolchainSettings(bbcp_dir=tmp_path / "no-blackbox")
+    result = evaluate.evaluate_models(workspace, documents, qa, str(tiny_model), str(tiny_model), settings, missing)
+    results = json.loads((Path(result.path) / "metrics.json").read_text())
+    assert results["code_judge"]["judged_by"] == "checker" and "no-blackbox" in results["code_judge"]["notice"]
+    assert not any(m.startswith(("humaneval_", "blackbox_")) for m in results["metrics"])
+    assert "Code judged by the lark checker, benchmark not run" in (Path(result.path) / "report.md").read_text()
+    assert result.figures["code_judged_by"] == "checker"
 
 
 SUBSYSTEM_OF_SPLIT = {"train": "Std", "validation": "Dev", "test": "Obx"}  # marks each document's split
@@ -189,13 +225,14 @@ def test_held_out_measures_read_the_test_split_only(tmp_path, tiny_model):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     import bbcopilot.evaluate as evaluate
-    from bbcopilot.config import EvalSettings
+    from bbcopilot.config import EvalSettings, ToolchainSettings
     from bbcopilot.workspace import Workspace
 
     workspace = Workspace(tmp_path / "ws")
     documents, qa, rows = _marked_by_split(workspace)
-    settings = EvalSettings(max_prompts=1, max_qa=0, max_new_tokens=8, max_length=64, temperatures=[0.2])
-    result = evaluate.evaluate_models(workspace, documents, qa, str(tiny_model), str(tiny_model), settings)
+    settings = EvalSettings(max_prompts=1, max_qa=0, max_new_tokens=8, max_length=64, temperatures=[0.2], bench_suites=[])
+    result = evaluate.evaluate_models(workspace, documents, qa, str(tiny_model), str(tiny_model), settings,
+                                      ToolchainSettings(bbcp_dir=BBCP))
     folder = tmp_path / "ws" / "evaluations" / result.version
     results = json.loads((folder / "metrics.json").read_text())
 

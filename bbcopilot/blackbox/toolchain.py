@@ -10,6 +10,7 @@ that batch and the build is never written.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import stat
@@ -67,19 +68,33 @@ def toolchain_problem(bbcp_dir: Path) -> str | None:
     return None
 
 
+def toolchain_version(settings: ToolchainSettings) -> str:
+    """The build's version: the tree's content and our helper module's."""
+    return content_hash(tree_hash(settings.bbcp_dir), sha256_file(HELPER))
+
+
 def build_toolchain(workspace: Workspace, settings: ToolchainSettings) -> Path:
     """The built copy of `settings.bbcp_dir` for its current content: built on first use, reused after."""
     problem = toolchain_problem(settings.bbcp_dir)
     if problem:
         raise ToolchainError(problem)
-    version = content_hash(tree_hash(settings.bbcp_dir), sha256_file(HELPER))
-    final = workspace.version_dir(STAGE, version)
+    final = workspace.version_dir(STAGE, toolchain_version(settings))
     if final.is_dir():
         return final
     with atomic_dir(final) as build:
         _copy_writable(settings.bbcp_dir, build)
         _run_build(build, settings.bbcp_dir)
     return final
+
+
+def toolchain_or_fallback(workspace: Workspace, settings: ToolchainSettings) -> tuple[Path | None, str]:
+    """The build, or None and the one line that says why compile-dependent work uses the lark checker instead."""
+    try:
+        return build_toolchain(workspace, settings), ""
+    except ToolchainError as err:
+        notice = f"BlackBox toolchain unavailable, code is judged by the lark checker instead: {err}"
+        logging.getLogger(__name__).warning(notice)
+        return None, notice
 
 
 def _copy_writable(source: Path, target: Path) -> None:

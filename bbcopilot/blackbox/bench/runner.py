@@ -9,8 +9,10 @@ another module than the one asked for.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from math import comb
 from pathlib import Path
@@ -100,3 +102,25 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     if n - c < k:
         return 1.0
     return 1.0 - comb(n - c, k) / comb(n, k)
+
+
+def run_samples(build: Path, jobs: list[tuple[Task, str]], timeout_s: float, memory_mb: int) -> list[TaskOutcome]:
+    """run_task on every (task, code), a few at a time: each run is two processes of its own."""
+    with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+        return list(pool.map(lambda job: run_task(build, job[0], job[1], timeout_s, memory_mb), jobs))
+
+
+def suite_figures(tasks: list[Task], outcomes: list[list[TaskOutcome]], ks: list[int],
+                  hallucinated: list[list[bool]]) -> dict[str, float]:
+    """A suite's figures from each task's n outcomes: compile rate and hallucination rate over all samples,
+    pass@k (unbiased, mean over tasks) for each k."""
+    samples = [o for per_task in outcomes for o in per_task]
+    flags = [h for per_task in hallucinated for h in per_task]
+    n_samples = max(len(samples), 1)
+    figures = {
+        "compile_rate": sum(o.compiled for o in samples) / n_samples,
+        **{f"pass@{k}": sum(pass_at_k(len(per_task), sum(o.status == "passed" for o in per_task), k)
+                            for per_task in outcomes) / max(len(tasks), 1) for k in ks},
+        "hallucination_rate": sum(flags) / n_samples,
+    }
+    return figures

@@ -26,9 +26,9 @@ import yaml
 
 from bbcopilot.errors import InputError
 
-HERE = Path(__file__).resolve().parent
-HARNESS_DIR = HERE / "cp"
-BLACKBOX_DIR = HERE / "blackbox"
+BENCH_DIR = Path(__file__).resolve().parent
+HARNESS_DIR = BENCH_DIR / "cp"
+BLACKBOX_DIR = BENCH_DIR / "blackbox"
 SUITES = ("humaneval", "blackbox")
 TYPES_MODULE = "BenchTypes"
 CHECK_MODULE = "BenchCheck"
