@@ -4,6 +4,7 @@ MODULE BenchCheck;
 	The runner writes the nonce in for each run, so a program under test that prints such lines itself
 	does not know it; it goes through Log, which writes at once (StdLog keeps its buffer until the
 	command returns, and a trap would lose the cases already passed).
+	A list is NIL or has elements: BlackBox's NEW traps on a length of 0, so NIL is the empty list.
 *)
 
 	IMPORT Log, Strings, BenchTypes;
@@ -59,34 +60,42 @@ MODULE BenchCheck;
 	END String;
 
 	PROCEDURE Ints* (case: INTEGER; got, want: BenchTypes.IntList);
-		VAR i: INTEGER; ok: BOOLEAN;
+		VAR i, n: INTEGER; ok: BOOLEAN;
 	BEGIN
-		ok := (got # NIL) & (LEN(got^) = LEN(want^)); i := 0;
-		WHILE ok & (i < LEN(want^)) DO ok := got[i] = want[i]; INC(i) END;
+		n := 0; IF want # NIL THEN n := LEN(want^) END;
+		IF got = NIL THEN ok := n = 0 ELSE ok := LEN(got^) = n END;
+		i := 0;
+		WHILE ok & (i < n) DO ok := got[i] = want[i]; INC(i) END;
 		Report(case, ok, "lists differ")
 	END Ints;
 
 	PROCEDURE Reals* (case: INTEGER; got, want: BenchTypes.RealList);
-		VAR i: INTEGER; ok: BOOLEAN;
+		VAR i, n: INTEGER; ok: BOOLEAN;
 	BEGIN
-		ok := (got # NIL) & (LEN(got^) = LEN(want^)); i := 0;
-		WHILE ok & (i < LEN(want^)) DO ok := Close(got[i], want[i]); INC(i) END;
+		n := 0; IF want # NIL THEN n := LEN(want^) END;
+		IF got = NIL THEN ok := n = 0 ELSE ok := LEN(got^) = n END;
+		i := 0;
+		WHILE ok & (i < n) DO ok := Close(got[i], want[i]); INC(i) END;
 		Report(case, ok, "lists differ")
 	END Reals;
 
 	PROCEDURE Bools* (case: INTEGER; got, want: BenchTypes.BoolList);
-		VAR i: INTEGER; ok: BOOLEAN;
+		VAR i, n: INTEGER; ok: BOOLEAN;
 	BEGIN
-		ok := (got # NIL) & (LEN(got^) = LEN(want^)); i := 0;
-		WHILE ok & (i < LEN(want^)) DO ok := got[i] = want[i]; INC(i) END;
+		n := 0; IF want # NIL THEN n := LEN(want^) END;
+		IF got = NIL THEN ok := n = 0 ELSE ok := LEN(got^) = n END;
+		i := 0;
+		WHILE ok & (i < n) DO ok := got[i] = want[i]; INC(i) END;
 		Report(case, ok, "lists differ")
 	END Bools;
 
 	PROCEDURE StringList* (case: INTEGER; got, want: BenchTypes.StringList);
-		VAR i: INTEGER; ok: BOOLEAN;
+		VAR i, n: INTEGER; ok: BOOLEAN;
 	BEGIN
-		ok := (got # NIL) & (LEN(got^) = LEN(want^)); i := 0;
-		WHILE ok & (i < LEN(want^)) DO ok := (got[i] # NIL) & (got[i]^ = want[i]^); INC(i) END;
+		n := 0; IF want # NIL THEN n := LEN(want^) END;
+		IF got = NIL THEN ok := n = 0 ELSE ok := LEN(got^) = n END;
+		i := 0;
+		WHILE ok & (i < n) DO ok := (got[i] # NIL) & (want[i] # NIL) & (got[i]^ = want[i]^); INC(i) END;
 		Report(case, ok, "lists differ")
 	END StringList;
 

@@ -2,7 +2,8 @@ MODULE BenchTypes;
 (*
 	The types a benchmark task's procedures take and return where Component Pascal has no value of its
 	own for them: a function procedure cannot return an array, so lists and strings come back as
-	pointers to open arrays. A solution may import this module; NewString copies a string into one.
+	pointers to open arrays; the empty list is NIL (NEW traps on a length of 0). A solution may
+	import this module; NewString copies a string into one.
 *)
 
 	TYPE
