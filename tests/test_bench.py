@@ -104,3 +104,21 @@ def test_incomplete_task_names_its_file(tmp_path):
                                                (5, 3, 3, 1.0), (10, 3, 2, 1 - (7 * 6) / (10 * 9))])
 def test_pass_at_k_is_the_unbiased_estimate(n, c, k, expected):
     assert pass_at_k(n, c, k) == pytest.approx(expected)
+
+
+def test_no_training_stage_can_reach_the_test_split():
+    """The code of every stage that makes training data or trains (the refresh's datasets, QA generation,
+    SFT, DPO, and whatever they call) never reaches what hands out test-split tasks: only
+    `training_tasks` does, and it keeps the train split. The evaluation does reach it (so this can fail)."""
+    from bbcopilot import evaluate
+    from bbcopilot.blackbox.bench import tasks
+    from bbcopilot.workspace import code_closure
+    from flows import refresh
+    from tasks import training
+
+    handing_out_test = code_closure(tasks.evaluation_tasks)[0] - code_closure(tasks.training_tasks)[0]
+    assert handing_out_test and handing_out_test <= code_closure(evaluate.evaluate_models)[0]
+    training_code = code_closure(refresh, training.generate_qa, training.train_on_chunks, training.train_on_qa,
+                                 training.align_with_dpo)[0]
+    assert not handing_out_test & training_code
+    assert all(task.split == "train" for suite in ("blackbox", "humaneval") for task in tasks.training_tasks(suite))
