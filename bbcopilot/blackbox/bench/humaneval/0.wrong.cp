@@ -1,6 +1,5 @@
 MODULE BenchHe0;
 
-	(* Wrong: compares neighbours only, as if the list were sorted. *)
 	PROCEDURE HasCloseElements* (IN numbers: ARRAY OF REAL; threshold: REAL): BOOLEAN;
 		VAR i: INTEGER;
 	BEGIN

@@ -2,7 +2,6 @@ MODULE BenchHe10;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: always mirrors around the last character, even when the string is already a palindrome. *)
 	PROCEDURE MakePalindrome* (IN string0: ARRAY OF CHAR): BenchTypes.String;
 		VAR r: BenchTypes.String; n, start, i: INTEGER;
 	BEGIN

@@ -2,7 +2,6 @@ MODULE BenchHe11;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: a bitwise OR, not XOR. *)
 	PROCEDURE StringXor* (IN a, b: ARRAY OF CHAR): BenchTypes.String;
 		VAR r: BenchTypes.String; i, n: INTEGER;
 	BEGIN

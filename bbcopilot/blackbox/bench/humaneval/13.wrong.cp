@@ -1,6 +1,5 @@
 MODULE BenchHe13;
 
-	(* Wrong: the largest number that divides either, not both. *)
 	PROCEDURE GreatestCommonDivisor* (a, b: INTEGER): INTEGER;
 		VAR d: INTEGER;
 	BEGIN

@@ -2,7 +2,6 @@ MODULE BenchHe14;
 
 	IMPORT Strings, BenchTypes;
 
-	(* Wrong: prefixes of length 0 to n - 1 instead of 1 to n. *)
 	PROCEDURE AllPrefixes* (IN string0: ARRAY OF CHAR): BenchTypes.StringList;
 		VAR r: BenchTypes.StringList; i, n: INTEGER;
 	BEGIN

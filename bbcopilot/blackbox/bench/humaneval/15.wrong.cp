@@ -2,7 +2,6 @@ MODULE BenchHe15;
 
 	IMPORT Strings, BenchTypes;
 
-	(* Wrong: stops before n, as Python's range(n) would. *)
 	PROCEDURE StringSequence* (n: INTEGER): BenchTypes.String;
 		VAR r: BenchTypes.String; i, j, len: INTEGER; num: ARRAY 16 OF CHAR;
 	BEGIN

@@ -1,6 +1,5 @@
 MODULE BenchHe16;
 
-	(* Wrong: upper and lower case count as different characters. *)
 	PROCEDURE CountDistinctCharacters* (IN string0: ARRAY OF CHAR): INTEGER;
 		VAR i, j, count: INTEGER;
 	BEGIN

@@ -2,7 +2,6 @@ MODULE BenchHe17;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: looks at a note's first character only, so "o|" is read as a whole note. *)
 	PROCEDURE ParseMusic* (IN music_string: ARRAY OF CHAR): BenchTypes.IntList;
 		VAR r: BenchTypes.IntList; i, n, notes: INTEGER;
 	BEGIN

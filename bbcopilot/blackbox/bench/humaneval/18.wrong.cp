@@ -2,7 +2,6 @@ MODULE BenchHe18;
 
 	IMPORT Strings;
 
-	(* Wrong: continues after the end of each occurrence, so overlapping ones are missed. *)
 	PROCEDURE HowManyTimes* (IN string0, substring: ARRAY OF CHAR): INTEGER;
 		VAR count, pos: INTEGER;
 	BEGIN

@@ -17,6 +17,7 @@ MODULE BenchHe19;
 			ELSE
 				k := 0;
 				WHILE (i < n) & (numbers[i] # " ") & (k < LEN(word) - 1) DO word[k] := numbers[i]; INC(k); INC(i) END;
+				WHILE (i < n) & (numbers[i] # " ") DO INC(i) END;	(* a word too long for a name *)
 				word[k] := 0X;
 				d := 0;
 				WHILE (d < 10) & (names[d] # word) DO INC(d) END;

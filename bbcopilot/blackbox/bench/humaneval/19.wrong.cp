@@ -2,7 +2,6 @@ MODULE BenchHe19;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: sorts the number words alphabetically instead of by their values. *)
 	TYPE Name = ARRAY 8 OF CHAR;
 
 	VAR names: ARRAY 10 OF Name;
@@ -18,6 +17,7 @@ MODULE BenchHe19;
 			ELSE
 				k := 0;
 				WHILE (i < n) & (numbers[i] # " ") & (k < LEN(word) - 1) DO word[k] := numbers[i]; INC(k); INC(i) END;
+				WHILE (i < n) & (numbers[i] # " ") DO INC(i) END;	(* a word too long for a name *)
 				word[k] := 0X;
 				d := 0;
 				WHILE (d < 10) & (names[d] # word) DO INC(d) END;

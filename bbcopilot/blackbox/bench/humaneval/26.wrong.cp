@@ -2,7 +2,6 @@ MODULE BenchHe26;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: keeps the first occurrence of a repeated number instead of dropping it entirely. *)
 	PROCEDURE SeenBefore (IN numbers: ARRAY OF INTEGER; i: INTEGER): BOOLEAN;
 		VAR j: INTEGER;
 	BEGIN

@@ -2,7 +2,6 @@ MODULE BenchHe27;
 
 	IMPORT Strings, BenchTypes;
 
-	(* Wrong: the second test sees a letter already flipped by the first. *)
 	PROCEDURE FlipCase* (IN string0: ARRAY OF CHAR): BenchTypes.String;
 		VAR r: BenchTypes.String; i: INTEGER;
 	BEGIN

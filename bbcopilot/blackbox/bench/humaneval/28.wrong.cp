@@ -2,7 +2,6 @@ MODULE BenchHe28;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: the loop stops one string early. *)
 	PROCEDURE Concatenate* (IN strings: ARRAY OF BenchTypes.String): BenchTypes.String;
 		VAR r: BenchTypes.String; i, len: INTEGER;
 	BEGIN

@@ -9,8 +9,7 @@ MODULE BenchHe29;
 		RETURN pos = 0
 	END StartsWith;
 
-	PROCEDURE FilterByPrefix* (IN strings: ARRAY OF BenchTypes.String; IN prefix: ARRAY OF CHAR)
-		: BenchTypes.StringList;
+	PROCEDURE FilterByPrefix* (IN strings: ARRAY OF BenchTypes.String; IN prefix: ARRAY OF CHAR): BenchTypes.StringList;
 		VAR r: BenchTypes.StringList; i, n: INTEGER;
 	BEGIN
 		n := 0;

@@ -2,14 +2,12 @@ MODULE BenchHe29;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: compares the first character of the prefix only. *)
 	PROCEDURE StartsWith (IN s, prefix: ARRAY OF CHAR): BOOLEAN;
 	BEGIN
 		RETURN s[0] = prefix[0]
 	END StartsWith;
 
-	PROCEDURE FilterByPrefix* (IN strings: ARRAY OF BenchTypes.String; IN prefix: ARRAY OF CHAR)
-		: BenchTypes.StringList;
+	PROCEDURE FilterByPrefix* (IN strings: ARRAY OF BenchTypes.String; IN prefix: ARRAY OF CHAR): BenchTypes.StringList;
 		VAR r: BenchTypes.StringList; i, n: INTEGER;
 	BEGIN
 		n := 0;

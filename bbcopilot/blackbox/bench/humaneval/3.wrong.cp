@@ -1,6 +1,5 @@
 MODULE BenchHe3;
 
-	(* Wrong: a balance of exactly zero counts as below zero. *)
 	PROCEDURE BelowZero* (IN operations: ARRAY OF INTEGER): BOOLEAN;
 		VAR i, balance: INTEGER;
 	BEGIN

@@ -2,7 +2,6 @@ MODULE BenchHe30;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: zero counts as positive. *)
 	PROCEDURE GetPositive* (IN l: ARRAY OF INTEGER): BenchTypes.IntList;
 		VAR r: BenchTypes.IntList; i, n: INTEGER;
 	BEGIN

@@ -1,6 +1,5 @@
 MODULE BenchHe31;
 
-	(* Wrong: stops before the square root, so squares of primes pass as primes. *)
 	PROCEDURE IsPrime* (n: INTEGER): BOOLEAN;
 		VAR d: INTEGER;
 	BEGIN

@@ -2,7 +2,6 @@ MODULE BenchHe34;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: drops repeated neighbours before sorting, so repeats that are not adjacent stay. *)
 	PROCEDURE Unique* (IN l: ARRAY OF INTEGER): BenchTypes.IntList;
 		VAR r: BenchTypes.IntList; i, j, n, x: INTEGER;
 	BEGIN

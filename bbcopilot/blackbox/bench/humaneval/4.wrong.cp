@@ -1,6 +1,5 @@
 MODULE BenchHe4;
 
-	(* Wrong: divides by n - 1, as for a sample deviation. *)
 	PROCEDURE MeanAbsoluteDeviation* (IN numbers: ARRAY OF REAL): REAL;
 		VAR i: INTEGER; mean, sum: REAL;
 	BEGIN

@@ -1,6 +1,5 @@
 MODULE BenchHe40;
 
-	(* Wrong: one element may be used more than once. *)
 	PROCEDURE TriplesSumToZero* (IN l: ARRAY OF INTEGER): BOOLEAN;
 		VAR i, j, k: INTEGER;
 	BEGIN

@@ -2,7 +2,6 @@ MODULE BenchHe42;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: the loop starts at the second element. *)
 	PROCEDURE IncrList* (IN l: ARRAY OF INTEGER): BenchTypes.IntList;
 		VAR r: BenchTypes.IntList; i: INTEGER;
 	BEGIN

@@ -1,6 +1,5 @@
 MODULE BenchHe43;
 
-	(* Wrong: an element may pair with itself, so a single 0 counts. *)
 	PROCEDURE PairsSumToZero* (IN l: ARRAY OF INTEGER): BOOLEAN;
 		VAR i, j: INTEGER;
 	BEGIN

@@ -2,7 +2,6 @@ MODULE BenchHe44;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: the digits come out least significant first. *)
 	PROCEDURE ChangeBase* (x, base: INTEGER): BenchTypes.String;
 		VAR r: BenchTypes.String; n: INTEGER; digits: ARRAY 33 OF CHAR;
 	BEGIN

@@ -1,6 +1,5 @@
 MODULE BenchHe46;
 
-	(* Wrong: the loop runs one step short. *)
 	PROCEDURE Fib4* (n: INTEGER): INTEGER;
 		VAR f: ARRAY 4 OF INTEGER; i, next: INTEGER;
 	BEGIN

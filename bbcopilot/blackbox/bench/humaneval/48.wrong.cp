@@ -1,6 +1,5 @@
 MODULE BenchHe48;
 
-	(* Wrong: off by one at the end, comparing the first character with the terminating 0X. *)
 	PROCEDURE IsPalindrome* (IN text: ARRAY OF CHAR): BOOLEAN;
 		VAR i, n: INTEGER;
 	BEGIN

@@ -1,6 +1,5 @@
 MODULE BenchHe49;
 
-	(* Wrong: computes 2^n first, which overflows INTEGER for n > 30. *)
 	PROCEDURE Modp* (n, p: INTEGER): INTEGER;
 		VAR r, i: INTEGER;
 	BEGIN

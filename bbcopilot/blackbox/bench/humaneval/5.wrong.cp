@@ -2,7 +2,6 @@ MODULE BenchHe5;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: puts the delimiter after every number, the last one included. *)
 	PROCEDURE Intersperse* (IN numbers: ARRAY OF INTEGER; delimeter: INTEGER): BenchTypes.IntList;
 		VAR r: BenchTypes.IntList; i: INTEGER;
 	BEGIN

@@ -1,6 +1,5 @@
 MODULE BenchHe52;
 
-	(* Wrong: a number equal to the threshold counts as below it. *)
 	PROCEDURE BelowThreshold* (IN l: ARRAY OF INTEGER; t: INTEGER): BOOLEAN;
 		VAR i: INTEGER;
 	BEGIN

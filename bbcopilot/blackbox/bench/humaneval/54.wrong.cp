@@ -16,7 +16,6 @@ MODULE BenchHe54;
 		RETURN s[i] = 0X
 	END AllIn;
 
-	(* Wrong: checks one direction only: every character of s0 is in s1. *)
 	PROCEDURE SameChars* (IN s0, s1: ARRAY OF CHAR): BOOLEAN;
 	BEGIN
 		RETURN AllIn(s0, s1)

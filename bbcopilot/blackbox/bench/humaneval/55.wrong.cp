@@ -1,6 +1,5 @@
 MODULE BenchHe55;
 
-	(* Wrong: one step short, so it returns fib(n - 1). *)
 	PROCEDURE Fib* (n: INTEGER): INTEGER;
 		VAR a, b, t, i: INTEGER;
 	BEGIN

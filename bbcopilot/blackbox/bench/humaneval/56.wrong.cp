@@ -1,6 +1,5 @@
 MODULE BenchHe56;
 
-	(* Wrong: only counts; a ">" before its "<" goes unnoticed. *)
 	PROCEDURE CorrectBracketing* (IN brackets: ARRAY OF CHAR): BOOLEAN;
 		VAR i, depth: INTEGER;
 	BEGIN

@@ -1,6 +1,5 @@
 MODULE BenchHe57;
 
-	(* Wrong: strictly monotonic only; equal neighbours are allowed. *)
 	PROCEDURE Monotonic* (IN l: ARRAY OF INTEGER): BOOLEAN;
 		VAR i: INTEGER; rising, falling: BOOLEAN;
 	BEGIN

@@ -2,7 +2,6 @@ MODULE BenchHe58;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: the common elements stay in the order of l1 instead of being sorted. *)
 	PROCEDURE Contains (IN l: ARRAY OF INTEGER; len, x: INTEGER): BOOLEAN;
 		VAR i: INTEGER;
 	BEGIN

@@ -1,6 +1,5 @@
 MODULE BenchHe59;
 
-	(* Wrong: forgets the prime factor left over after trial division. *)
 	PROCEDURE LargestPrimeFactor* (n: INTEGER): INTEGER;
 		VAR d, largest: INTEGER;
 	BEGIN

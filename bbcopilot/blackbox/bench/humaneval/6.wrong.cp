@@ -2,7 +2,6 @@ MODULE BenchHe6;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: counts the opening parentheses of a group instead of its deepest nesting. *)
 	PROCEDURE ParseNestedParens* (IN paren_string: ARRAY OF CHAR): BenchTypes.IntList;
 		VAR r: BenchTypes.IntList; i, n, groups, opened: INTEGER; ch: CHAR;
 	BEGIN

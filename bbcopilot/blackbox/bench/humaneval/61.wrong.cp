@@ -1,6 +1,5 @@
 MODULE BenchHe61;
 
-	(* Wrong: never checks that every opened bracket was closed. *)
 	PROCEDURE CorrectBracketing* (IN brackets: ARRAY OF CHAR): BOOLEAN;
 		VAR i, depth: INTEGER;
 	BEGIN

@@ -2,7 +2,6 @@ MODULE BenchHe62;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: multiplies by the index in the result, not the power. *)
 	PROCEDURE Derivative* (IN xs: ARRAY OF INTEGER): BenchTypes.IntList;
 		VAR r: BenchTypes.IntList; i: INTEGER;
 	BEGIN

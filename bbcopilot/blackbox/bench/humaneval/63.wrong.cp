@@ -1,6 +1,5 @@
 MODULE BenchHe63;
 
-	(* Wrong: starts from 0, 1, 1 like Fibonacci; fibfib(1) is 0. *)
 	PROCEDURE Fibfib* (n: INTEGER): INTEGER;
 		VAR a, b, c, t, i: INTEGER;
 	BEGIN

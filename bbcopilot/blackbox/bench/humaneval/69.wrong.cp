@@ -1,6 +1,5 @@
 MODULE BenchHe69;
 
-	(* Wrong: the frequency must exceed the value, where equal is enough. *)
 	PROCEDURE Search* (IN lst: ARRAY OF INTEGER): INTEGER;
 		VAR i, j, frequency, best: INTEGER;
 	BEGIN

@@ -9,8 +9,7 @@ MODULE BenchHe7;
 		RETURN pos >= 0
 	END Contains;
 
-	PROCEDURE FilterBySubstring* (IN strings: ARRAY OF BenchTypes.String; IN substring: ARRAY OF CHAR)
-		: BenchTypes.StringList;
+	PROCEDURE FilterBySubstring* (IN strings: ARRAY OF BenchTypes.String; IN substring: ARRAY OF CHAR): BenchTypes.StringList;
 		VAR r: BenchTypes.StringList; i, n: INTEGER;
 	BEGIN
 		n := 0;

@@ -2,7 +2,6 @@ MODULE BenchHe7;
 
 	IMPORT Strings, BenchTypes;
 
-	(* Wrong: keeps the strings that start with the substring, not those that contain it. *)
 	PROCEDURE Contains (IN s, part: ARRAY OF CHAR): BOOLEAN;
 		VAR pos: INTEGER;
 	BEGIN
@@ -10,8 +9,7 @@ MODULE BenchHe7;
 		RETURN pos = 0
 	END Contains;
 
-	PROCEDURE FilterBySubstring* (IN strings: ARRAY OF BenchTypes.String; IN substring: ARRAY OF CHAR)
-		: BenchTypes.StringList;
+	PROCEDURE FilterBySubstring* (IN strings: ARRAY OF BenchTypes.String; IN substring: ARRAY OF CHAR): BenchTypes.StringList;
 		VAR r: BenchTypes.StringList; i, n: INTEGER;
 	BEGIN
 		n := 0;

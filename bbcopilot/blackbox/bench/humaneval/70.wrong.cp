@@ -2,7 +2,6 @@ MODULE BenchHe70;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: starts with the greatest value instead of the least. *)
 	PROCEDURE StrangeSortList* (IN lst: ARRAY OF INTEGER): BenchTypes.IntList;
 		VAR sorted, r: BenchTypes.IntList; i, j, low, high, x: INTEGER;
 	BEGIN

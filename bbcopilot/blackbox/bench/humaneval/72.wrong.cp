@@ -1,6 +1,5 @@
 MODULE BenchHe72;
 
-	(* Wrong: a weight equal to the maximum is refused. *)
 	PROCEDURE WillItFly* (IN q: ARRAY OF INTEGER; w: INTEGER): BOOLEAN;
 		VAR i, n, sum: INTEGER;
 	BEGIN

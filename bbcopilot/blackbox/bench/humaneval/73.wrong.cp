@@ -1,6 +1,5 @@
 MODULE BenchHe73;
 
-	(* Wrong: walks the whole array, so every mismatched pair is counted twice. *)
 	PROCEDURE SmallestChange* (IN arr: ARRAY OF INTEGER): INTEGER;
 		VAR i, n, changes: INTEGER;
 	BEGIN

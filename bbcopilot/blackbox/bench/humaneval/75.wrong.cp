@@ -1,6 +1,5 @@
 MODULE BenchHe75;
 
-	(* Wrong: counts distinct prime factors, so 8 = 2 * 2 * 2 is rejected. *)
 	PROCEDURE IsMultiplyPrime* (a: INTEGER): BOOLEAN;
 		VAR d, factors: INTEGER;
 	BEGIN

@@ -1,6 +1,5 @@
 MODULE BenchHe76;
 
-	(* Wrong: starts at n^1, so 1 = n^0 is not found. *)
 	PROCEDURE IsSimplePower* (x, n: INTEGER): BOOLEAN;
 		VAR power: INTEGER;
 	BEGIN

@@ -2,7 +2,6 @@ MODULE BenchHe79;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: a WHILE loop writes no digit at all for 0. *)
 	PROCEDURE DecimalToBinary* (decimal: INTEGER): BenchTypes.String;
 		VAR bits: ARRAY 33 OF CHAR; r: BenchTypes.String; n, i: INTEGER;
 	BEGIN

@@ -1,6 +1,5 @@
 MODULE BenchHe80;
 
-	(* Wrong: compares neighbours only; the first and third letter of three may be equal. *)
 	PROCEDURE IsHappy* (IN s: ARRAY OF CHAR): BOOLEAN;
 		VAR i, n: INTEGER;
 	BEGIN

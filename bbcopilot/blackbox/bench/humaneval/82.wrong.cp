@@ -1,6 +1,5 @@
 MODULE BenchHe82;
 
-	(* Wrong: lengths 0 and 1 pass as primes. *)
 	PROCEDURE PrimeLength* (IN string0: ARRAY OF CHAR): BOOLEAN;
 		VAR n, d: INTEGER;
 	BEGIN

@@ -1,6 +1,5 @@
 MODULE BenchHe83;
 
-	(* Wrong: the numbers that start and end with 1 are counted twice. *)
 	PROCEDURE StartsOneEnds* (n: INTEGER): INTEGER;
 		VAR count, i: INTEGER;
 	BEGIN

@@ -1,6 +1,5 @@
 MODULE BenchHe85;
 
-	(* Wrong: takes the even numbers at even indices, not at odd ones. *)
 	PROCEDURE Add* (IN lst: ARRAY OF INTEGER): INTEGER;
 		VAR i, sum: INTEGER;
 	BEGIN

@@ -2,7 +2,6 @@ MODULE BenchHe86;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: sorts the characters of the whole sentence, spaces included, instead of each word. *)
 	PROCEDURE AntiShuffle* (IN s: ARRAY OF CHAR): BenchTypes.String;
 		VAR r: BenchTypes.String; i, j: INTEGER; ch: CHAR;
 	BEGIN

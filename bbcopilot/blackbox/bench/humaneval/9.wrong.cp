@@ -2,7 +2,6 @@ MODULE BenchHe9;
 
 	IMPORT BenchTypes;
 
-	(* Wrong: the maximum of each number and the one before it, not of all numbers so far. *)
 	PROCEDURE RollingMax* (IN numbers: ARRAY OF INTEGER): BenchTypes.IntList;
 		VAR r: BenchTypes.IntList; i: INTEGER;
 	BEGIN
