@@ -316,7 +316,7 @@ def check_cp(
     Exit 0 when every file is valid, 1 when one has errors, 2 when one could not be checked
     (unreadable, an .odc document, not text): it is named on stderr and the other files are checked.
     """
-    from bbcopilot.cpcheck import check_source, source_text
+    from bbcopilot.cpcheck import check_source
     from bbcopilot.errors import InputError
 
     errors = unchecked = 0
@@ -324,7 +324,7 @@ def check_cp(
         shown = "<stdin>" if name == "-" else name
         try:
             data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
-            text = source_text(data, shown)
+            text = _read_source(data, shown)
         except OSError as err:
             unchecked += 1
             console.print(f"[red]error:[/red] {shown}: cannot read ({err.strerror})", highlight=False, soft_wrap=True)
@@ -344,19 +344,29 @@ def check_cp(
     raise typer.Exit(2 if unchecked else 1 if errors else 0)
 
 
+def _read_source(data: bytes, shown: str) -> str:
+    """A source file's text; one note on stderr when it is not UTF-8 (an old 8-bit source)."""
+    from bbcopilot.cpcheck import source_text
+
+    text, encoding = source_text(data, shown)
+    if encoding != "utf-8":
+        console.print(f"[yellow]note:[/yellow] {shown}: not UTF-8, read as {encoding}", highlight=False, soft_wrap=True)
+    return text
+
+
 @app.command("compile")
 def compile_cp(
     files: Annotated[list[str], typer.Argument(help="Component Pascal source files; - reads standard input.")],
     profile: Profile = "demo",
     overrides: Overrides = None,
 ) -> None:
-    """Compile with BlackBox's own compiler (one process for all files); one FILE:LINE:COL line per error.
+    """Compile with BlackBox's own compiler (one process for all files); one FILE:LINE:COL line per error,
+    with the checker's hints on Pascal/Delphi habits ("hint: ...") among them.
 
     Exit 0 when every file compiles, 1 when one does not, 2 when one could not be read or the
     toolchain is unavailable (a missing tree or 32-bit C library is named in one line).
     """
     from bbcopilot.blackbox import build_toolchain, compile_sources
-    from bbcopilot.cpcheck import source_text
     from bbcopilot.errors import InputError
     from bbcopilot.workspace import Workspace
 
@@ -364,7 +374,7 @@ def compile_cp(
     for name in files:
         shown = "<stdin>" if name == "-" else name
         try:
-            sources.append((shown, source_text(sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes(), shown)))
+            sources.append((shown, _read_source(sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes(), shown)))
         except OSError as err:
             unread += 1
             console.print(f"[red]error:[/red] {shown}: cannot read ({err.strerror})", highlight=False, soft_wrap=True)
@@ -377,8 +387,13 @@ def compile_cp(
         results = compile_sources(build, sources)
     except BBCopilotError as err:
         _fail(err)
+    from bbcopilot.blackbox.verdict import delphi_hints
+
+    texts = dict(sources)
     for result in results:
-        for line, col, message in result.errors:
+        # The compiler says what is wrong; the checker adds which Pascal/Delphi habit made it so.
+        hints = [(line, col, f"hint: {message}") for line, col, message in delphi_hints(texts[result.name], not result.ok)]
+        for line, col, message in sorted(result.errors + hints):
             print(f"{result.name}:{line}:{col}: {message}")
     raise typer.Exit(2 if unread else 1 if any(not r.ok for r in results) else 0)
 
@@ -399,13 +414,12 @@ def run_cp(
     """
     from bbcopilot.blackbox import build_toolchain
     from bbcopilot.blackbox.sandbox import run_command
-    from bbcopilot.cpcheck import source_text
     from bbcopilot.errors import InputError
     from bbcopilot.workspace import Workspace
 
     shown = "<stdin>" if file == "-" else file
     try:
-        text = source_text(sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes(), shown)
+        text = _read_source(sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes(), shown)
     except OSError as err:
         console.print(f"[red]error:[/red] {shown}: cannot read ({err.strerror})", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None

@@ -236,8 +236,10 @@ def test_source_text_keeps_latin1_text_and_refuses_documents_and_binaries(blackb
     from bbcopilot.cpcheck import source_text
     from bbcopilot.errors import InputError
 
-    latin1 = source_text("MODULE M;\n(* café *)\nEND M.\n".encode("latin-1"), "m.cp")
-    assert check_source(latin1) == []
+    latin1, encoding = source_text("MODULE M;\n(* café *)\nEND M.\n".encode("latin-1"), "m.cp")
+    assert check_source(latin1) == [] and "café" in latin1 and encoding == "latin-1"
+    cyrillic, encoding = source_text("MODULE M;\n(* Привет, мир *)\nEND M.\n".encode("cp1251"), "m.cp")
+    assert "Привет, мир" in cyrillic and encoding == "windows-1251"
     with pytest.raises(InputError, match=r"^Models\.odc: this is an \.odc document: convert it first \(bbcopilot convert"):
         source_text((blackbox_dir / "Text/Mod/Models.odc").read_bytes(), "Models.odc")
     with pytest.raises(InputError, match=r"^a\.out: not a text file$"):

@@ -146,3 +146,22 @@ def test_cli_compile(build, tmp_path):
     assert failed.stdout.strip() == f"{bad}:7:4: undeclared identifier"
     missing = runner.invoke(app, ["compile", "--set", "toolchain.bbcp_dir=/nonexistent", str(good)])
     assert missing.exit_code == 2
+
+
+def test_cli_compile_reads_an_old_8bit_source_and_says_so(build, tmp_path):
+    old = tmp_path / "old.cp"
+    old.write_bytes("MODULE TstOld;\n\tIMPORT StdLog;\nBEGIN\n\tStdLog.String(\"Привет\")\nEND TstOld.\n".encode("cp1251"))
+    result = CliRunner().invoke(app, ["compile", "--set", f"workspace={build.parent.parent}", str(old)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip() == f"note: {old}: not UTF-8, read as windows-1251"
+
+
+def test_cli_compile_adds_the_checkers_delphi_hints(build, tmp_path):
+    delphi = tmp_path / "delphi.cp"
+    delphi.write_text("MODULE TstD;\nIMPORT StdLog;\nPROCEDURE Do*;\nbegin\n  writeln(\"x\");\nEND Do;\nEND TstD.\n")
+    result = CliRunner().invoke(app, ["compile", "--set", f"workspace={build.parent.parent}", str(delphi)])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{delphi}:3:15: CONST, TYPE, VAR, PROCEDURE, BEGIN, or END missing"  # the compiler's
+    assert any(line.startswith(f"{delphi}:4:1: hint: 'begin'") for line in lines)
+    assert any(line.startswith(f"{delphi}:5:3: hint: 'writeln'") for line in lines)

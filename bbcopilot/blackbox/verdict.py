@@ -44,6 +44,14 @@ class CodeVerdict:
         return bool(self.delphi)
 
 
+def delphi_hints(text: str, rejected: bool) -> list[tuple[int, int, str]]:
+    """The checker's Pascal/Delphi habits in `text` as (line, column, message); for code a judge
+    `rejected`, also the hints it gives only for code that does not parse (`writeln`, `string`)."""
+    sc = scan(text)
+    found = habits(sc.tokens) + (soft_hints(sc.tokens) if rejected else [])
+    return [(*sc.positions.at(pos), message) for pos, message in found]
+
+
 def judge_answers(answers: list[str], index: ApiIndex, build: Path | None) -> list[CodeVerdict]:
     """A verdict per answer; its code compiled with `build`'s compiler in one batch (the checker when None)."""
     units = [as_module(code) if code.strip() else "" for code in map(extract_code, answers)]
@@ -56,10 +64,8 @@ def judge_answers(answers: list[str], index: ApiIndex, build: Path | None) -> li
                                         judged_by=COMPILER if build else CHECKER))
             continue
         diagnostics = check_source(unit, "answer.cp")
-        # The checker's pre-scan for habits, plus the hints it gives only for code that does not parse.
-        tokens = scan(unit).tokens
         rejected = bool(diagnostics) or (i in compiled and not compiled[i].ok)
-        delphi = [msg for _, msg in habits(tokens)] + ([msg for _, msg in soft_hints(tokens)] if rejected else [])
+        delphi = [message for _, _, message in delphi_hints(unit, rejected)]
         if i in compiled:
             result = compiled[i]
             verdicts.append(CodeVerdict(

@@ -12,6 +12,7 @@ from lark.lexer import Lexer
 
 from bbcopilot.cpcheck import delphi, rules
 from bbcopilot.cpcheck.lexer import KEYWORDS, OPERATORS, Diagnostic, Scan, scan
+from bbcopilot.convert import decode_txt
 from bbcopilot.errors import InputError
 from bbcopilot.odc.stores import DOCUMENT_TAG
 
@@ -39,17 +40,19 @@ def parse_tokens(tokens: list[Token]):
     return parser().parse(tokens)
 
 
-def source_text(data: bytes, name: str) -> str:
-    """The text of a source file; an InputError naming it for a BlackBox document or another binary file.
+def source_text(data: bytes, name: str) -> tuple[str, str]:
+    """The text of a source file and the encoding it was read in; an InputError naming it for a BlackBox
+    document or another binary file.
 
-    Text that is not UTF-8 is still text (old sources are Latin-1): undecodable bytes become U+FFFD.
+    Text that is not UTF-8 is still text: an old source in an 8-bit encoding is read as the
+    converter reads a .txt (Windows-1251 when it looks Cyrillic, else Latin-1); the caller says so.
     """
     if data.startswith(DOCUMENT_TAG):
         raise InputError(name, f"this is an .odc document: convert it first "
                                f"(bbcopilot convert {name if name != '<stdin>' else 'FILE.odc'} OUT --format source)")
     if b"\0" in data[:_BINARY_PROBE]:
         raise InputError(name, "not a text file")
-    return data.decode("utf-8", errors="replace")
+    return decode_txt(data)
 
 
 @contextmanager
