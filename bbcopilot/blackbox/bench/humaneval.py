@@ -18,18 +18,19 @@ str -> `IN s: ARRAY OF CHAR` as a parameter, `BenchTypes.String` as the result; 
 str or bool -> `IN xs: ARRAY OF INTEGER` (REAL, BenchTypes.String, BOOLEAN) as a parameter and
 IntList, RealList, StringList or BoolList as the result. Anything else (Tuple, Dict, Optional, Any,
 nested lists, several types in one place) leaves the problem untranslated, with the reason. So does a
-problem whose expected results the original solution no longer gives once the arguments carry the
-translated types (ints made floats: the answer depended on Python's int/float distinction).
+problem where two asserts pass the same translated arguments (3 and 3.0, both REAL) but expect
+different results: its answer depends on Python's int/float distinction, no procedure passes both.
 
-Tests. The asserts are read from the AST and `check` is run in Python with them replaced by a
-recorder, so assignments, helper functions and loops around them are evaluated (an assert in a loop
-gives one case per iteration; `random` is seeded, so the cases are the same on every run). Forms
-translated: `candidate(..) == v` (either side, inside `tuple()` too), `candidate(..)`, `not
-candidate(..)`, `candidate(..) is True/False`, `abs(candidate(..) - v) < tol` with tol <= 1e-6 (BenchCheck.Real,
-whose tolerance that is; no problem has a looser one). `assert True`
-checks nothing and gives no case. Any other form, or candidate called outside an assert, leaves the
-problem untranslated. Cases are numbered from 1 in the order check runs them, one procedure each
-(BlackBox bounds a procedure's size), all called by Run.
+Tests. The asserts are read from the AST, and `check` is run in Python (the dataset's own code: the
+prompt and canonical solution defined, its asserts replaced by a recorder), so the assignments, helper
+functions and loops around them are evaluated: an expected `sort_third(x)` is the canonical result,
+an assert in a loop gives one case per iteration, and `random` is seeded, so the cases are the same on
+every run. Forms translated: `candidate(..) == v` (either side, inside `tuple()` too), `candidate(..)`,
+`not candidate(..)`, `candidate(..) is True/False`, and `abs(candidate(..) - v) < tol` with tol <= 1e-6
+(BenchCheck.Real, whose tolerance that is; no problem has a looser one). `assert True` checks nothing
+and gives no case. Any other form, or candidate called outside an assert, leaves the problem
+untranslated. Cases are numbered from 1 in the order check runs them, one procedure each (BlackBox
+bounds a procedure's size), all called by Run.
 
 BlackBox allocates no array of length 0 (`NEW(a, 0)` traps), so an empty list is NIL: a procedure
 returns NIL for an empty list (the prompt says so, and a case expecting one checks `= NIL`), and a
@@ -187,6 +188,8 @@ def cp_string(text: str) -> str:
     characters as character constants (`0AX`), joined by `+`; a run never holds both quote kinds."""
     if "\0" in text:
         raise Untranslatable("values: a string with a 0X character (Component Pascal strings end there)")
+    if any(ord(ch) > 0xFFFF for ch in text):
+        raise Untranslatable("values: a string with a character beyond 16 bits (Component Pascal's CHAR)")
     parts: list[str] = []
     run = ""
 
@@ -253,7 +256,6 @@ class Problem:
     hints: list[ast.expr | None]
     result_hint: ast.expr | None
     cases: list[Case] = field(default_factory=list)
-    function: Any = None  # the canonical solution, callable
 
 
 def load_problems() -> list[dict]:
@@ -329,11 +331,11 @@ def read_problem(row: dict) -> Problem:
     problem = Problem(number, entry.name, ast.get_docstring(entry) or "",
                       [ast.get_source_segment(row["prompt"], node) for node in functions if node is not entry],
                       [arg.arg for arg in arguments.args], [arg.annotation for arg in arguments.args], entry.returns)
-    problem.cases, problem.function = _run_check(row, problem)
+    problem.cases = _run_check(row, problem)
     return problem
 
 
-def _run_check(row: dict, problem: Problem) -> tuple[list[Case], Any]:
+def _run_check(row: dict, problem: Problem) -> list[Case]:
     """Run the problem's check with the canonical solution defined and its asserts recording cases."""
     tests = _RecordAsserts().visit(ast.parse(row["test"]))
     cases: list[Case] = []
@@ -360,7 +362,7 @@ def _run_check(row: dict, problem: Problem) -> tuple[list[Case], Any]:
         random.setstate(state)
     if not cases:
         raise Untranslatable("test: no assert calls candidate")
-    return cases, namespace[row["entry_point"]]
+    return cases
 
 
 # ---------------------------------------------------------------- the signature
@@ -437,20 +439,21 @@ def _too_wide(place: str) -> None:
     raise Untranslatable(f"values: {place} is a list with values beyond 32 bits (IntList holds INTEGER)")
 
 
-def _verify(problem: Problem, sig: Signature) -> None:
-    """The original solution, given the arguments as translated, still gives every expected result."""
+def _check_consistent(problem: Problem, sig: Signature) -> None:
+    """No two asserts that pass the same arguments once translated (3 and 3.0 both REAL) expect different
+    results: no Component Pascal procedure could pass both."""
+    seen: dict[str, tuple[int, Any]] = {}
     for number, case in enumerate(problem.cases, 1):
-        args = [_coerce(arg, kind) for arg, (_, kind, _) in zip(case.args, sig.params)]
-        if args == case.args and all(type(a) is type(b) for a, b in zip(args, case.args)):
-            continue
-        got = problem.function(*args)
-        if not _same(got, _coerce(case.expected, "float" if case.close else sig.result)):
-            raise Untranslatable(f"values: the answer depends on Python's int/float distinction (assert {number}: "
-                                 f"the original gives {_short(repr(got), 30)} on the translated arguments)")
+        args = repr([_coerce(arg, kind) for arg, (_, kind, _) in zip(case.args, sig.params)])
+        want = _coerce(case.expected, "float" if case.close else sig.result)
+        first, first_want = seen.setdefault(args, (number, want))
+        if not _same(want, first_want):
+            raise Untranslatable(f"values: the answer depends on Python's int/float distinction (asserts {first} "
+                                 f"and {number} pass the same REAL arguments and expect different results)")
 
 
 def _same(got, want) -> bool:
-    if isinstance(want, float) and isinstance(got, (int, float)):
+    if isinstance(want, float) and isinstance(got, float):
         return math.isclose(got, want, rel_tol=REAL_TOLERANCE, abs_tol=REAL_TOLERANCE)
     if isinstance(want, list) and isinstance(got, list):
         return len(got) == len(want) and all(_same(g, w) for g, w in zip(got, want))
@@ -582,7 +585,7 @@ def translate(row: dict) -> tuple[Task, int]:
     problem = read_problem(row)
     module = f"BenchHe{problem.number}"
     sig = signature(problem, module)
-    _verify(problem, sig)
+    _check_consistent(problem, sig)
     tests, cases, left_out = tests_source(module, problem, sig)
     task = Task(id=f"{SUITE}/{problem.number}", suite=SUITE, prompt=prompt_text(problem, sig), module=module,
                 skeleton=skeleton_source(module, docstring_text(problem, sig), sig), tests=tests, cases=cases,
