@@ -32,9 +32,9 @@ and gives no case. Any other form, or candidate called outside an assert, leaves
 untranslated. Cases are numbered from 1 in the order check runs them, one procedure each (BlackBox
 bounds a procedure's size), all called by Run.
 
-BlackBox allocates no array of length 0 (`NEW(a, 0)` traps), so an empty list is NIL: a procedure
-returns NIL for an empty list (the prompt says so, and a case expecting one checks `= NIL`), and a
-case that passes an empty list cannot be written; it is left out and counted (`left_out_cases`).
+BlackBox allocates no array of length 0 (`NEW(a, 0)` traps), so an empty list is NIL (BenchTypes and
+BenchCheck say so): a case expecting one passes NIL as the want, and a case that passes an empty list
+as an argument cannot be written; it is left out and counted (`left_out_cases`).
 
 References. `humaneval/<N>.cp` and `humaneval/<N>.wrong.cp` beside this file, where present, are the
 task's reference and deliberately wrong solutions.
@@ -521,11 +521,8 @@ def _case_procedure(number: int, case: Case, sig: Signature, module: str) -> str
         check = f"BenchCheck.Real({number}, {call}, {cp_real(float(case.expected))})"
     elif isinstance(sig.result, tuple):
         want = _coerce(case.expected, sig.result)
-        if not want:
-            check = f"BenchCheck.True({number}, {call} = NIL)"
-        else:
-            check = f"BenchCheck.{_LIST_CHECKS[sig.result[1]]}({number}, {call}, " \
-                    f"{writer.list_value('want', want, sig.result[1])})"
+        want_text = writer.list_value("want", want, sig.result[1]) if want else "NIL"
+        check = f"BenchCheck.{_LIST_CHECKS[sig.result[1]]}({number}, {call}, {want_text})"
     else:
         want = cp_scalar(_coerce(case.expected, sig.result), sig.result)
         check = f"BenchCheck.{_CHECKS[sig.result]}({number}, {call}, {want})"
@@ -565,14 +562,12 @@ def docstring_text(problem: Problem, sig: Signature) -> str:
 
 
 def prompt_text(problem: Problem, sig: Signature) -> str:
-    """The request in words: the docstring, the helpers the original defines, how an empty list comes back."""
+    """The request in words: the docstring and the helper functions the original defines.
+
+    That an empty list is NIL, BenchTypes' own comment says: task_prompt adds it wherever lists are."""
+    helpers = "\n\n".join(problem.helpers)
     text = docstring_text(problem, sig)
-    notes = []
-    if problem.helpers:
-        notes.append("The original Python problem defines this too:\n\n" + "\n\n".join(problem.helpers))
-    if isinstance(sig.result, tuple):
-        notes.append("An empty list is returned as NIL: BlackBox allocates no array of length 0.")
-    return "\n\n".join([text] + notes)
+    return f"{text}\n\nThe original Python problem defines this too:\n\n{helpers}" if helpers else text
 
 
 def _solution(number: int, suffix: str) -> str | None:
