@@ -12,9 +12,8 @@ import re
 import pytest
 
 from bbcopilot.blackbox import compile_sources
-from bbcopilot.blackbox.bench import humaneval
 from bbcopilot.blackbox.bench.humaneval import (
-    Untranslatable, cp_real, cp_string, left_out_cases, parameter_names, procedure_name, translated_tasks,
+    Untranslatable, cp_comment, cp_real, cp_string, left_out_cases, parameter_names, procedure_name, translated_tasks,
     untranslated, value_type,
 )
 from bbcopilot.blackbox.bench.runner import run_task
@@ -91,10 +90,9 @@ def test_assert_forms_become_cases():
     assert "BenchCheck.Bool(2, BenchHe52.BelowThreshold(a1^, 5), FALSE)" in BY_NUMBER[52].tests  # assert not c(x)
     assert "BenchCheck.Bool(1, BenchHe72.WillItFly(a1^, 9), TRUE)" in BY_NUMBER[72].tests  # c(x) is True
     assert BY_NUMBER[33].cases == 7  # tuple(c(x)) == tuple(sort_third(x)): the original computes the want
-    # A loop's assert is one case per iteration, the same on every run (random is seeded): 5 + 100.
+    # A loop's assert is one case per iteration: 5 + 100, whose random values are the seed's, in any process.
     assert BY_NUMBER[53].cases == 105
-    humaneval.translation.cache_clear()
-    assert [task.tests for task in translated_tasks()] == [task.tests for task in TASKS]
+    assert "BenchCheck.Int(6, BenchHe53.Add(585, 33), 618)" in BY_NUMBER[53].tests
     # `assert True` placeholders give no case: 64 has 8 asserts, one of them `assert True`.
     assert BY_NUMBER[64].cases == 7
 
@@ -132,7 +130,8 @@ def test_literals_denote_their_values(build):
     texts = ["", "a", 'say "hi"', "it's", "both ' and \" here", "tab\tnew\nline", "caf\u00e9 \u00ab\u042f\u00bb", "x" * 300]
     reals = [0.5, 1e-06, 123.456, -2.0 / 3.0, 1e20, 3.0]
     statements = [f"Show({cp_string(text)})" for text in texts] + [f"Log.Real({cp_real(value)}); Log.Ln" for value in reals]
-    source = ("MODULE ProbeLiterals;\n\tIMPORT Log;\n\tPROCEDURE Show (IN s: ARRAY OF CHAR);\n\t\tVAR i: INTEGER;\n"
+    # A docstring's "(*" or "*)" would open or close a comment (they nest): the comment must stay one.
+    source = ("MODULE ProbeLiterals;\n" + cp_comment("x (* y *) *) z (*") + "\n\tIMPORT Log;\n\tPROCEDURE Show (IN s: ARRAY OF CHAR);\n\t\tVAR i: INTEGER;\n"
               "\tBEGIN\n\t\tFOR i := 0 TO LEN(s$) - 1 DO Log.Int(ORD(s[i])) END; Log.Ln\n\tEND Show;\n"
               "\tPROCEDURE Do*;\n\tBEGIN\n\t\t" + ";\n\t\t".join(statements) + "\n\tEND Do;\nEND ProbeLiterals.\n")
     result = run_command(build, source, "ProbeLiterals.Do")

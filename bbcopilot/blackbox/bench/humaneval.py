@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import copy
 import gzip
 import importlib.resources
 import json
@@ -345,19 +346,24 @@ def _run_check(row: dict, problem: Problem) -> list[Case]:
             raise Untranslatable(f"test: candidate called with {len(args)} arguments, not {len(problem.params)}")
         if tolerance is not None and tolerance > REAL_TOLERANCE:
             raise Untranslatable(f"test: a tolerance of {tolerance}, looser than BenchCheck.Real's")
-        cases.append(Case(args, expected, close=tolerance is not None))
+        # Copies: check may change a list after the assert that passed it.
+        cases.append(Case(copy.deepcopy(args), copy.deepcopy(expected), close=tolerance is not None))
 
     def candidate(*_args):
         raise Untranslatable("test: the test uses candidate's result in Python code, not in an assert")
 
     namespace: dict[str, Any] = {"__name__": f"humaneval_{problem.number}", "__case__": record,
                                  "print": lambda *args, **kwargs: None}
-    exec(compile(row["prompt"] + row["canonical_solution"], row["task_id"], "exec"), namespace)
-    exec(compile(ast.fix_missing_locations(tests), f"{row['task_id']} test", "exec"), namespace)
     state = random.getstate()
     random.seed(_SEED)
     try:
+        exec(compile(row["prompt"] + row["canonical_solution"], row["task_id"], "exec"), namespace)
+        exec(compile(ast.fix_missing_locations(tests), f"{row['task_id']} test", "exec"), namespace)
         namespace["check"](candidate)
+    except Untranslatable:
+        raise
+    except Exception as err:  # the dataset's own code failing is this problem's fault, not the suite's
+        raise Untranslatable(f"test: running check failed ({type(err).__name__}: {_short(str(err), 50)})") from None
     finally:
         random.setstate(state)
     if not cases:
@@ -463,7 +469,7 @@ def _same(got, want) -> bool:
 # ---------------------------------------------------------------- the sources
 
 
-def _comment(text: str) -> str:
+def cp_comment(text: str) -> str:
     # Component Pascal comments nest: a "(*" or "*)" in the text would open or close one.
     safe = text.replace("(*", "( *").replace("*)", "* )")
     return "(*\n" + "".join(f"\t{line}".rstrip() + "\n" for line in safe.splitlines()) + "*)"
@@ -471,7 +477,7 @@ def _comment(text: str) -> str:
 
 def skeleton_source(module: str, docstring: str, sig: Signature) -> str:
     imports = f"\tIMPORT {TYPES_MODULE};\n\n" if sig.uses_types else ""
-    return (f"MODULE {module};\n{_comment(docstring)}\n\n{imports}\t{sig.header()};\n\tBEGIN\n"
+    return (f"MODULE {module};\n{cp_comment(docstring)}\n\n{imports}\t{sig.header()};\n\tBEGIN\n"
             f"\t\tRETURN {sig.stub_value()}\n\tEND {sig.name};\n\nEND {module}.\n")
 
 
