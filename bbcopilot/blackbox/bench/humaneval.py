@@ -33,8 +33,9 @@ untranslated. Cases are numbered from 1 in the order check runs them, one proced
 bounds a procedure's size), all called by Run.
 
 BlackBox allocates no array of length 0 (`NEW(a, 0)` traps), so an empty list is NIL (BenchTypes and
-BenchCheck say so): a case expecting one passes NIL as the want, and a case that passes an empty list
-as an argument cannot be written; it is left out and counted (`left_out_cases`).
+BenchCheck say so): a case expecting one passes NIL as the want, and an assert that passes an empty
+list as an argument cannot be written; it is left out, counted (`left_out_cases`), before the types
+are settled, so its expected None (longest([]) is None) leaves `Optional[str]` a String.
 
 References. `humaneval/<N>.cp` and `humaneval/<N>.wrong.cp` beside this file, where present, are the
 task's reference and deliberately wrong solutions.
@@ -139,6 +140,8 @@ def hinted_type(annotation: ast.expr | None):
         return text
     if text in ("list", "List"):
         return ("list", None)
+    if isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value) == "Optional":
+        return hinted_type(annotation.slice)  # a None that a case expects still fails, as a value
     if isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value) in ("list", "List"):
         element = ast.unparse(annotation.slice)
         if element in _SCALARS:
@@ -256,7 +259,8 @@ class Problem:
     params: list[str]
     hints: list[ast.expr | None]
     result_hint: ast.expr | None
-    cases: list[Case] = field(default_factory=list)
+    cases: list[Case] = field(default_factory=list)  # the asserts that can be written
+    left_out: int = 0  # the asserts that pass an empty list
 
 
 def load_problems() -> list[dict]:
@@ -332,7 +336,12 @@ def read_problem(row: dict) -> Problem:
     problem = Problem(number, entry.name, ast.get_docstring(entry) or "",
                       [ast.get_source_segment(row["prompt"], node) for node in functions if node is not entry],
                       [arg.arg for arg in arguments.args], [arg.annotation for arg in arguments.args], entry.returns)
-    problem.cases = _run_check(row, problem)
+    cases = _run_check(row, problem)
+    # BlackBox has no array of length 0 to pass: an assert that passes an empty list cannot be written.
+    problem.cases = [case for case in cases if not any(arg == [] for arg in case.args)]
+    problem.left_out = len(cases) - len(problem.cases)
+    if not problem.cases:
+        raise Untranslatable("test: every assert passes an empty list, which BlackBox cannot allocate")
     return problem
 
 
@@ -510,15 +519,13 @@ class _CaseWriter:
         return name
 
 
-def _case_procedure(number: int, case: Case, sig: Signature, module: str) -> str | None:
-    """The procedure `Case<number>`; None when the case passes an empty list (it cannot be written)."""
+def _case_procedure(number: int, case: Case, sig: Signature, module: str) -> str:
+    """The procedure `Case<number>`."""
     writer = _CaseWriter()
     args = []
     for i, (arg, (_, kind, _)) in enumerate(zip(case.args, sig.params), 1):
         arg = _coerce(arg, kind)
         if isinstance(kind, tuple):
-            if not arg:
-                return None
             args.append(writer.list_value(f"a{i}", arg, kind[1]) + "^")
         else:
             args.append(cp_scalar(arg, kind))
@@ -542,24 +549,15 @@ def _case_procedure(number: int, case: Case, sig: Signature, module: str) -> str
             f"\tEND Case{number};\n")
 
 
-def tests_source(module: str, problem: Problem, sig: Signature) -> tuple[str, int, int]:
-    """The test module, its number of cases and the number of asserts left out (an empty list argument)."""
-    procedures: list[str] = []
-    left_out = 0
-    for case in problem.cases:
-        procedure = _case_procedure(len(procedures) + 1, case, sig, module)
-        if procedure is None:
-            left_out += 1
-        else:
-            procedures.append(procedure)
-    if not procedures:
-        raise Untranslatable("test: every assert passes an empty list, which BlackBox cannot allocate")
+def tests_source(module: str, problem: Problem, sig: Signature) -> str:
+    """The test module: one procedure per case, numbered from 1, all called by Run."""
+    procedures = [_case_procedure(number, case, sig, module) for number, case in enumerate(problem.cases, 1)]
     test_module = f"{module}Test"
     imports = ", ".join(([TYPES_MODULE] if TYPES_MODULE in "".join(procedures) else []) + ["BenchCheck", module])
     calls = _wrapped([f"Case{n}" for n in range(1, len(procedures) + 1)])
     source = (f"MODULE {test_module};\n\n\tIMPORT {imports};\n\n" + "\n".join(procedures)
               + f"\n\tPROCEDURE Run*;\n\tBEGIN\n{calls}\tEND Run;\n\nEND {test_module}.\n")
-    return source, len(procedures), left_out
+    return source
 
 
 def docstring_text(problem: Problem, sig: Signature) -> str:
@@ -587,11 +585,11 @@ def translate(row: dict) -> tuple[Task, int]:
     module = f"BenchHe{problem.number}"
     sig = signature(problem, module)
     _check_consistent(problem, sig)
-    tests, cases, left_out = tests_source(module, problem, sig)
     task = Task(id=f"{SUITE}/{problem.number}", suite=SUITE, prompt=prompt_text(problem, sig), module=module,
-                skeleton=skeleton_source(module, docstring_text(problem, sig), sig), tests=tests, cases=cases,
+                skeleton=skeleton_source(module, docstring_text(problem, sig), sig),
+                tests=tests_source(module, problem, sig), cases=len(problem.cases),
                 reference=_solution(problem.number, ""), wrong=_solution(problem.number, ".wrong"))
-    return task, left_out
+    return task, problem.left_out
 
 
 # ---------------------------------------------------------------- the suite
