@@ -43,6 +43,16 @@ PROGRAM = """MODULE TstRun;
 		q := NIL; LOOP NEW(p); p.next := q; q := p END
 	END Grow;
 
+	PROCEDURE Deeper (n: INTEGER): INTEGER;
+	BEGIN
+		RETURN Deeper(n + 1) + 1
+	END Deeper;
+
+	PROCEDURE Recurse*;
+	BEGIN
+		StdLog.Int(Deeper(0))
+	END Recurse;
+
 	PROCEDURE Chatter*;
 	BEGIN
 		LOOP StdLog.String("chatter chatter chatter"); StdLog.Ln END
@@ -97,6 +107,12 @@ def test_unbounded_allocation_ends_as_memory(build):
     assert result.status == "memory", result
     assert result.trap and result.trap.startswith("203 illegal memory read")
     assert result.seconds < 5
+
+
+def test_endless_recursion_is_a_stack_overflow_trap(build):
+    # It grows the process towards the limit too, but BlackBox names it: the program's bug, not the limit.
+    result = run_command(build, PROGRAM, "TstRun.Recurse", memory_mb=256, timeout_s=10)
+    assert (result.status, result.trap) == ("trap", "137 stack overflow"), result
 
 
 def test_compile_error(build):

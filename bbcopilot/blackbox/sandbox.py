@@ -38,6 +38,7 @@ LOG_LIMIT_BYTES = 16 * 1024 * 1024
 # returns NIL when the address space is exhausted and the next dereference traps (seen here:
 # `203 illegal memory read [ad = 00061A80]`, the offset of a field of the NIL record).
 MEMORY_SHARE = 0.7
+STACK_OVERFLOW = "137 "  # the trap number of "137 stack overflow"
 STATUSES = ("ok", "compile_error", "trap", "timeout", "memory")
 _COMMAND = re.compile(r"^[A-Za-z]\w*\.[A-Za-z]\w*$")
 
@@ -179,7 +180,8 @@ def _interpret(build: Path, use_dir: Path, command: str, timeout_s: float, memor
     trap = trap_message(lines)
     result = RunResult("ok", log=log, trap=trap, seconds=seconds, network_isolated=isolated,
                        max_rss_mb=rss_mb)
-    near_limit = rss_mb >= MEMORY_SHARE * memory_mb
+    # An endless recursion also grows the process to the limit, but BlackBox names it: a stack overflow is a trap.
+    near_limit = rss_mb >= MEMORY_SHARE * memory_mb and not (trap or "").startswith(STACK_OVERFLOW)
     # The interpreter's answer to a command it cannot call ("command error: command X not found in M").
     refused = next((line.strip() for line in lines if line.startswith("command error:")), None)
     # The launcher passes on a signal that ended the interpreter as 128 + its number; our timer kills the launcher.
