@@ -102,6 +102,55 @@ END Cb;"""
     assert found and all("low-level" in m or "SYSTEM" in m for m in found)
 
 
+# ---- forms the compiler accepts and the checker once rejected (found by benchmarks/checker_agreement.py) ----
+
+INTERFACE_MODULE = """MODULE LinDl ["libdl.so.2"];
+	IMPORT SYSTEM;
+	CONST lazy* = 1;
+	TYPE PtrSTR* = POINTER TO ARRAY [untagged] OF SHORTCHAR;
+	PROCEDURE [ccall] dlopen* (file: PtrSTR; mode: INTEGER): INTEGER;
+	PROCEDURE [ccall] dlerror* (): PtrSTR;
+	PROCEDURE [ccall] close* ["dlclose"] (h: INTEGER): INTEGER;
+	PROCEDURE IsTextUnicode* ["ADVAPI32.dll", ""] (VAR [nil] lpi: SET): INTEGER;
+END LinDl.
+"""
+
+
+def test_an_interface_module_declares_procedures_without_bodies():
+    # MODULE M ["lib"] is the compiler's noCode mode (Lin/Mod/Libc.odc, Win/Mod/Api.odc)
+    assert messages(INTERFACE_MODULE) == []
+    with_body = INTERFACE_MODULE.replace("(): PtrSTR;", "(): PtrSTR;\n\tBEGIN RETURN NIL\n\tEND dlerror;")
+    assert any("syntax error" in m for m in messages(with_body))
+    # a library named with '=' keeps the bodies
+    assert messages('MODULE M [= "libm.so"];\nPROCEDURE P*;\nBEGIN\nEND P;\nEND M.\n') == []
+    assert any("syntax error" in m for m in messages('MODULE M [= "libm.so"];\nPROCEDURE [ccall] P*;\nEND M.\n'))
+
+
+@pytest.mark.parametrize("flag", ['["ADVAPI32.dll", ""]', "[untagged union]", "[untagged, union]", "[]", "[union, 4]"])
+def test_system_flags_are_lists_of_names_numbers_and_strings(flag):
+    assert messages(module(f"TYPE R = RECORD {flag} a: INTEGER END;", "SYSTEM")) == []
+
+
+@pytest.mark.parametrize("flags", [("[-1]", ""), ("[]", ""), ("", "[ccall]")])
+def test_procedure_flags_the_compiler_refuses(flags):
+    # no sign, not empty after PROCEDURE, none on a forward declaration (DevCPP.ProcedureDeclaration)
+    flag, forward_flag = flags
+    code = f"PROCEDURE ^ {forward_flag} P;\nPROCEDURE {flag} P;\nBEGIN\nEND P;"
+    assert any("syntax error" in m for m in messages(module(code, "SYSTEM")))
+    assert messages(module(code.replace(flag or forward_flag, "[ccall]" if flag else ""), "SYSTEM")) == []
+
+
+def test_code_procedures_by_number_and_with_string_bytes():
+    code = 'PROCEDURE [1] FINIT 0DBH, 0E3H;\nPROCEDURE [code] Two "ab", 1;\nPROCEDURE [code] Nop;'
+    assert messages(module(code, "SYSTEM")) == []
+    assert any("syntax error" in m for m in messages(module("PROCEDURE [1] FINIT 0DBH 0E3H;", "SYSTEM")))
+
+
+def test_names_that_look_like_keywords_are_fine_where_declared():
+    assert messages("MODULE In;\nPROCEDURE Do*;\nEND Do;\nEND In.\n") == []  # System/Mod/In.odc
+    assert messages("MODULE M;\nIMPORT COM;\nVAR p: COM.IUnknown;\nBEGIN ASSERT(VALID(p))\nEND M.\n") == []
+
+
 def test_trailing_text_after_the_module_is_ignored():
     # like the compiler reading a document: "END M." ends the source
     assert messages("MODULE M;\nEND M.\n\n ! M.Do 'it''s' { notes }\n") == []

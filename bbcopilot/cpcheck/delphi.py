@@ -128,13 +128,22 @@ def _declared(tokens: list[Token]) -> set[str]:
             continue
         prev = tokens[i - 1].type if i else None
         nxt = tokens[i + 1].type if i + 1 < n else None
-        if nxt in ("COLON", "COMMA") or prev in ("PROCEDURE", "CONST", "TYPE", "VAR", "IMPORT") or \
+        if nxt in ("COLON", "COMMA") or prev in ("PROCEDURE", "CONST", "TYPE", "VAR", "IMPORT", "MODULE") or \
                 (nxt in ("STAR", "MINUS") and i + 2 < n and tokens[i + 2].type in ("COLON", "COMMA", "EQ", "SEMI",
                                                                                     "LPAR")) or \
                 (nxt == "EQ" and prev in ("SEMI", "CONST", "TYPE")) or \
-                (prev == "RPAR" and i >= 2 and _receiver_before(tokens, i)):
+                (prev == "RPAR" and i >= 2 and _receiver_before(tokens, i)) or \
+                prev == "CODEFLAG" or (prev == "RBRACK" and _procedure_flag_before(tokens, i)):
             out.add(t.value)
     return out
+
+
+def _procedure_flag_before(tokens: list[Token], i: int) -> bool:
+    """tokens[i] follows a procedure's system flag: PROCEDURE [ccall] close* (...)."""
+    j = i - 1
+    while j > max(0, i - 8) and tokens[j].type != "LBRACK":
+        j -= 1
+    return j > 0 and tokens[j].type == "LBRACK" and tokens[j - 1].type == "PROCEDURE"
 
 
 def _receiver_before(tokens: list[Token], i: int) -> bool:

@@ -293,9 +293,10 @@ def scan(text: str, stop_at_module_end: bool = True) -> Scan:
             tokens.pop()
             pos += 1
             continue
-        if t == "RBRACK" and len(tokens) >= 3 and tokens[-1].type == "IDENT" and tokens[-1].value == "code" \
+        if t == "RBRACK" and len(tokens) >= 3 and tokens[-1].value in ("code", "1") \
                 and tokens[-2].type == "LBRACK" and tokens[-3].type == "PROCEDURE":
-            # PROCEDURE [code] Name ... bytes: a code procedure has no body (the parser needs to know early)
+            # PROCEDURE [code] Name ... bytes: a code procedure has no body (the parser needs to know early);
+            # [1] is the compiler's number for the same flag (DevCPM.GetProcSysFlag)
             start = tokens[-2].start_pos
             del tokens[-2:]
             tokens.append(_tok("CODEFLAG", text[start:pos + 1], start))

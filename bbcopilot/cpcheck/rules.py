@@ -18,7 +18,7 @@ from bbcopilot.cpcheck.delphi import undeclared_hint
 PREDECLARED = frozenset(
     "ABS ANYPTR ANYREC ASH ASSERT BITS BOOLEAN BYTE CAP CHAR CHR DEC ENTIER EXCL FALSE HALT "
     "INC INCL INF INTEGER LEN LONG LONGINT MAX MIN NEW ODD ORD REAL SET SHORT SHORTCHAR "
-    "SHORTINT SHORTREAL SIZE TRUE".split()
+    "SHORTINT SHORTREAL SIZE TRUE VALID".split()  # VALID(p): is the COM interface pointer p valid
 )
 # Pseudo-modules of the compiler: need no symbol file (their names are checked by api_index).
 LOW_LEVEL_MODULES = frozenset({"SYSTEM", "COM"})
@@ -84,7 +84,8 @@ class _Checker:
                     self.err(alias, f"'{alias}' is imported twice")
                 scope[alias.value] = "import"
                 self.imports[alias.value] = mod.value
-        self.low_level = bool(set(self.imports.values()) & LOW_LEVEL_MODULES) or _sub(tree, "sysflag") is not None
+        self.low_level = bool(set(self.imports.values()) & LOW_LEVEL_MODULES) \
+            or _sub(tree, "interface_flag") is not None or _sub(tree, "library_flag") is not None
         if not self.low_level:
             for node in tree.iter_subtrees_topdown():  # a generator: iter_subtrees lists every node first
                 if node.data == "sysflag":
