@@ -545,8 +545,8 @@ def _case_procedure(number: int, case: Case, sig: Signature, module: str) -> str
         for name, type_name in writer.variables.items():
             by_type[type_name].append(name)
         variables = "\t\tVAR " + "; ".join(f"{', '.join(names)}: {t}" for t, names in by_type.items()) + ";\n"
-    return (f"\tPROCEDURE Case{number};\n{variables}\tBEGIN\n{_wrapped(writer.statements + [check])}"
-            f"\tEND Case{number};\n")
+    building = _wrapped(writer.statements).rstrip("\n") + ";\n" if writer.statements else ""
+    return f"\tPROCEDURE Case{number};\n{variables}\tBEGIN\n{building}\t\t{check}\n\tEND Case{number};\n"
 
 
 def tests_source(module: str, problem: Problem, sig: Signature) -> str:
@@ -645,12 +645,13 @@ def _figures(profile: str) -> None:
     total = len(found.tasks) + len(found.untranslated)
     print(f"HumanEval in Component Pascal: {len(found.tasks)} of {total} problems translated, "
           f"{sum(t.cases for t in found.tasks)} cases")
+    # Grouped by the reason without its example: "values: a tuple ((8, 13))" -> "values: a tuple".
     groups: dict[str, list[str]] = defaultdict(list)
     for task_id, reason in found.untranslated:
-        groups[reason.split(":", 1)[0]].append(f"{task_id.rsplit('/', 1)[1]} ({reason.split(':', 1)[1].strip()})")
+        groups[reason.split(" (", 1)[0]].append(task_id.rsplit("/", 1)[1])
     print(f"untranslated: {len(found.untranslated)}")
-    for group, members in sorted(groups.items(), key=lambda item: -len(item[1])):
-        print(f"  {group} ({len(members)}): " + "; ".join(members))
+    for group, numbers in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
+        print(f"  {len(numbers):3}  {group}: {', '.join(numbers)}")
     if found.left_out:
         print(f"asserts left out (they pass an empty list): {sum(n for _, n in found.left_out)} in "
               f"{len(found.left_out)} tasks")
