@@ -90,7 +90,6 @@ class Untranslatable(Exception):
 
 # A type is "int", "float", "bool", "str", ("list", element) or ("list", None) for an empty list.
 _SCALARS = {"int", "float", "bool", "str"}
-_ELEMENT_TYPES = {"int": "INTEGER", "float": "REAL", "bool": "BOOLEAN", "str": "BenchTypes.String"}
 _LIST_RESULTS = {"int": "IntList", "float": "RealList", "bool": "BoolList", "str": "StringList"}
 _CHECKS = {"int": "Int", "float": "Real", "bool": "Bool", "str": "String"}
 _LIST_CHECKS = {"int": "Ints", "float": "Reals", "bool": "Bools", "str": "StringList"}
@@ -175,13 +174,18 @@ def _coerce(value, kind):
 
 
 def _cp_type(kind, values: list[Any], place: str) -> str:
-    """The Component Pascal type of a scalar place: int is INTEGER unless a value is outside 32 bits."""
+    """The Component Pascal type of a place's values, of a list's elements for a list: int is INTEGER
+    unless a value is outside 32 bits, then LONGINT (none for a list's elements: IntList holds INTEGER)."""
+    if isinstance(kind, tuple):
+        element = _cp_type(kind[1], [item for value in values for item in value], place)
+        if element == "LONGINT":
+            raise Untranslatable(f"values: {place} is a list with values beyond 32 bits (IntList holds INTEGER)")
+        return element
     if kind != "int":
-        return {"float": "REAL", "bool": "BOOLEAN"}[kind]
-    ints = [item for value in values for item in (value if isinstance(value, list) else [value])]
-    if any(not _INT64[0] <= item <= _INT64[1] for item in ints):
+        return {"float": "REAL", "bool": "BOOLEAN", "str": f"{TYPES_MODULE}.String"}[kind]
+    if any(not _INT64[0] <= value <= _INT64[1] for value in values):
         raise Untranslatable(f"values: {place} takes values beyond 64 bits")
-    return "LONGINT" if any(not _INT32[0] <= item <= _INT32[1] for item in ints) else "INTEGER"
+    return "LONGINT" if any(not _INT32[0] <= value <= _INT32[1] for value in values) else "INTEGER"
 
 
 # ---------------------------------------------------------------- literals
@@ -422,36 +426,25 @@ class Signature:
 
 def signature(problem: Problem, module: str) -> Signature:
     name = procedure_name(problem.entry_point)
-    names = parameter_names(problem.params, [name, module])
     params = []
-    for i, (cp_name, hint) in enumerate(zip(names, problem.hints)):
+    for i, cp_name in enumerate(parameter_names(problem.params, [name, module])):
         place = f"parameter {problem.params[i]}"
         values = [case.args[i] for case in problem.cases]
-        kind = _settle(hinted_type(hint), values, place)
+        kind = _settle(hinted_type(problem.hints[i]), values, place)
         if isinstance(kind, tuple):
-            if kind[1] == "int" and _cp_type("int", values, place) != "INTEGER":
-                _too_wide(place)
-            params.append((cp_name, kind, f"IN {cp_name}: ARRAY OF {_ELEMENT_TYPES[kind[1]]}"))
+            declaration = f"IN {cp_name}: ARRAY OF {_cp_type(kind, values, place)}"
         elif kind == "str":
-            params.append((cp_name, kind, f"IN {cp_name}: ARRAY OF CHAR"))
+            declaration = f"IN {cp_name}: ARRAY OF CHAR"
         else:
-            params.append((cp_name, kind, f"{cp_name}: {_cp_type(kind, values, place)}"))
+            declaration = f"{cp_name}: {_cp_type(kind, values, place)}"
+        params.append((cp_name, kind, declaration))
     results = [case.expected for case in problem.cases if not case.close]
     result = _settle(hinted_type(problem.result_hint),
                      results + [0.0] * any(case.close for case in problem.cases), "the result")
+    result_type = _cp_type(result, results, "the result")
     if isinstance(result, tuple):
-        if result[1] == "int" and _cp_type("int", results, "the result") != "INTEGER":
-            _too_wide("the result")
         result_type = f"{TYPES_MODULE}.{_LIST_RESULTS[result[1]]}"
-    elif result == "str":
-        result_type = f"{TYPES_MODULE}.String"
-    else:
-        result_type = _cp_type(result, results, "the result")
     return Signature(name, params, result, result_type)
-
-
-def _too_wide(place: str) -> None:
-    raise Untranslatable(f"values: {place} is a list with values beyond 32 bits (IntList holds INTEGER)")
 
 
 def _check_consistent(problem: Problem, sig: Signature) -> None:
