@@ -11,21 +11,38 @@ imported module (or alias) known to the index and `x` one of its exports.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import json
+import logging
+import multiprocessing
+import os
 import re
+import time
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lark import Token, Tree
-from lark.exceptions import LarkError
+from lark.exceptions import LarkError, UnexpectedInput
 
-from bbcopilot.cpcheck.checker import parse_tokens
+from bbcopilot.config import ToolchainSettings
+from bbcopilot.convert import convert_file, decode_txt, path_meta
+from bbcopilot.corpus import PLATFORM_SUFFIX
+from bbcopilot.cpcheck.checker import _without_cyclic_gc, parse_tokens, parser
 from bbcopilot.cpcheck.lexer import Diagnostic, Positions, scan
+from bbcopilot.errors import BBCopilotError, InputError
 from bbcopilot.hfdata import iter_rows
 from bbcopilot.report import StageResult
-from bbcopilot.workspace import Workspace, atomic_dir, atomic_write_json, code_version, content_hash
+from bbcopilot.workspace import Workspace, atomic_dir, atomic_write_json, code_version, content_hash, tree_hash
+
+if TYPE_CHECKING:  # the toolchain imports the metrics, which import this module
+    from bbcopilot.blackbox.toolchain import CompileResult
+
+log = logging.getLogger(__name__)
 
 # The compiler's pseudo-modules. SYSTEM's names are those of the language report (platform-specific
 # appendix) as used by BlackBox; COM (and Direct-To-COM interface modules) is not indexed.
@@ -83,6 +100,13 @@ class ApiIndex:
     def knows(self, module: str) -> bool:
         return module == "SYSTEM" or module in self.modules
 
+    def exports_known(self, module: str) -> bool:
+        """Whether the index read the module's exports (not only its name: see NAME_ONLY)."""
+        if module == "SYSTEM":
+            return True
+        api = self.modules.get(module)
+        return api is not None and any(o != NAME_ONLY for o in api.origin.split("+"))
+
     def to_json(self) -> dict:
         return {"modules": {name: asdict(api) for name, api in sorted(self.modules.items())}}
 
@@ -126,13 +150,111 @@ def _export_mark(identdef: Tree) -> str | None:
 
 def index_module_source(text: str) -> ModuleApi | None:
     """The exports of one module source, or None when the text is not a parsable module."""
+    return _module_source_api(text)[0]
+
+
+def _module_source_api(text: str) -> tuple[ModuleApi | None, str]:
+    """The exports of one module source, or None and why not."""
     sc = scan(text)
     if not sc.tokens or sc.tokens[0].type != "MODULE":
-        return None
+        return None, "not a module source (it does not open with MODULE)"
+    # Exports are declared outside procedure bodies, and bodies are most of a module's tokens: the
+    # declarations alone are parsed first, and the full module when they miss an export-marked name.
+    declarations = _declarations_only(sc.tokens)
+    if declarations is not None:
+        try:
+            api = _api_of_tree(parse_tokens(declarations))
+        except LarkError:
+            api = None
+        if api is not None and _export_marked(sc.tokens) <= _declared_names(api):
+            return api, ""
     try:
         tree = parse_tokens(sc.tokens)
-    except LarkError:
+    except UnexpectedInput as error:
+        where = max(error.pos_in_stream or 0, 0) if error.pos_in_stream != -1 else len(text)
+        line, col = sc.positions.at(where)
+        found = getattr(error, "token", None)
+        shown = f" (at {str(found)!r})" if found else " (at the end of the text)" if where == len(text) else ""
+        return None, f"the checker's grammar does not parse it at {line}:{col}{shown}"
+    except LarkError as error:
+        return None, f"the checker's grammar does not parse it ({error})"
+    return _api_of_tree(tree), ""
+
+
+# A procedure heading with one of these has no body: forward, code, abstract and empty procedures.
+_BODYLESS = frozenset({"CARET", "CODEFLAG", "ABSTRACT", "EMPTY"})
+# What follows an export mark: `C* =`, `T* =`, `v*, w-: T`, `P*;`, `P* (`, `M*, NEW`.
+_AFTER_EXPORT_MARK = frozenset({"EQ", "COLON", "COMMA", "SEMI"})
+
+
+def _declarations_only(tokens: list[Token]) -> list[Token] | None:
+    """The module's tokens with the body of every top-level procedure left out (`PROCEDURE P*; END P;`
+    stays); None for a module whose procedures may have no body at all (an interface module, `MODULE
+    M ["lib"]`). A procedure's body ends at `END <its name> ;`."""
+    if len(tokens) > 2 and tokens[2].type == "LBRACK":
         return None
+    out: list[Token] = []
+    records = 0  # RECORD ... END nesting outside procedures
+    i, n = 0, len(tokens)
+    while i < n:
+        t = tokens[i]
+        out.append(t)
+        i += 1
+        if t.type == "RECORD":
+            records += 1
+        elif t.type == "END" and records:
+            records -= 1
+        elif t.type == "PROCEDURE" and not records and out[-2:-1] and out[-2].type == "SEMI":
+            heading_end, name, bodyless = _heading_end(tokens, i)
+            out.extend(tokens[i:heading_end])
+            i = heading_end
+            if name is None or bodyless:
+                continue
+            end = next((k for k in range(i, n - 2) if tokens[k].type == "END" and tokens[k + 1].type == "IDENT"
+                        and tokens[k + 1].value == name and tokens[k + 2].type == "SEMI"), None)
+            if end is not None:
+                i = end
+    return out
+
+
+def _heading_end(tokens: list[Token], i: int) -> tuple[int, str | None, bool]:
+    """From just after `PROCEDURE`: the index just past the heading's `;`, the procedure's name (the
+    first identifier outside receiver, parameters and system flag) and whether it has no body."""
+    depth, name, bodyless = 0, None, False
+    n = len(tokens)
+    while i < n:
+        t = tokens[i]
+        i += 1
+        if t.type in ("LPAR", "LBRACK"):
+            depth += 1
+        elif t.type in ("RPAR", "RBRACK"):
+            depth -= 1
+        elif t.type == "SEMI" and depth == 0:
+            break
+        elif t.type == "IDENT" and depth == 0 and name is None:
+            name = t.value
+        bodyless = bodyless or (t.type in _BODYLESS and depth == 0)
+    return i, name, bodyless
+
+
+def _export_marked(tokens: list[Token]) -> set[str]:
+    """Every identifier of the module that carries an export mark (`x*` or `x-` in a declaration)."""
+    marked = set()
+    for k in range(1, len(tokens) - 2):
+        t, mark, after = tokens[k], tokens[k + 1], tokens[k + 2]
+        if t.type != "IDENT" or mark.type not in ("STAR", "MINUS"):
+            continue
+        # `P* (` is a procedure's; in a statement `a * (b)` is a product
+        if after.type in _AFTER_EXPORT_MARK or (after.type == "LPAR" and tokens[k - 1].type in ("PROCEDURE", "RPAR", "RBRACK")):
+            marked.add(t.value)
+    return marked
+
+
+def _declared_names(api: ModuleApi) -> set[str]:
+    return api.exports() | {member.rsplit(".", 1)[1] for member in (*api.methods, *api.fields)}
+
+
+def _api_of_tree(tree: Tree) -> ModuleApi:
     module = tree.children[0]
     api = ModuleApi(name=module.children[1].value, origin="source")
     decls = next(c for c in module.children if isinstance(c, Tree) and c.data == "decl_seq")
@@ -156,6 +278,7 @@ def index_module_source(text: str) -> ModuleApi | None:
                     if isinstance(idd, Tree) and _export_mark(idd):
                         ro = "-" if _export_mark(idd) == "-" else ""
                         api.variables[idd.children[0].value] = typ + (" (read-only)" if ro else "")
+                        _record_fields(api, idd.children[0].value, d.children[2])  # `VAR prefs*: RECORD ...`
         elif item.data == "proc_item":
             proc = item.children[0]
             if proc.data == "forward_decl":
@@ -243,6 +366,7 @@ def _record_fields(api: ModuleApi, name: str, typ) -> None:
         for idd in fl.children[0].children:
             if isinstance(idd, Tree) and _export_mark(idd):
                 api.fields[f"{name}.{idd.children[0].value}"] = ftype
+                _record_fields(api, f"{name}.{idd.children[0].value}", fl.children[2])  # a record in a record
 
 
 # ---- DEFINITION listings ------------------------------------------------------------------
@@ -427,7 +551,8 @@ def imports_of(tokens: list[Token]) -> list[tuple[Token, Token]]:
 
 def check_api(code: str, index: ApiIndex, filename: str = "<string>") -> list[Diagnostic]:
     """Unknown imported modules and `M.x` names that module M does not export."""
-    sc = scan(code, stop_at_module_end=False)
+    # As the compiler, read a module up to its `END M.`: BlackBox documents go on with notes.
+    sc = scan(code)
     toks = sc.tokens
     found: list[tuple[int, str]] = []
     aliases: dict[str, str] = {}
@@ -442,7 +567,7 @@ def check_api(code: str, index: ApiIndex, filename: str = "<string>") -> list[Di
         if i and toks[i - 1].type == "DOT":
             continue  # a field/method selection that happens to look like a module name
         mod = aliases[t.value]
-        if mod in UNCHECKED_MODULES or not index.knows(mod):
+        if mod in UNCHECKED_MODULES or not index.exports_known(mod):
             continue
         name = toks[i + 2].value
         exports = index.exports(mod)
@@ -457,12 +582,88 @@ def check_api(code: str, index: ApiIndex, filename: str = "<string>") -> list[Di
     return out
 
 
-def _suggest(name: str, exports: set[str]) -> str:
+def _close_names(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> list[str]:
+    """What `name` was probably meant to be: the known mistake's answer, else up to 3 close names."""
+    candidates = set(candidates)
     guess = _KNOWN_MISTAKES.get(name)
-    if guess in exports:
-        return f"; did you mean '{guess}'?"
-    close = difflib.get_close_matches(name, sorted(exports), n=3, cutoff=0.6)
-    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    if guess in candidates:
+        return [guess]
+    return difflib.get_close_matches(name, sorted(candidates), n=3, cutoff=cutoff)
+
+
+def _suggest(name: str, exports: set[str], qualifier: str = "") -> str:
+    return _did_you_mean([f"{qualifier}{c}" for c in _close_names(name, exports)])
+
+
+def _did_you_mean(names: list[str]) -> str:
+    return f"; did you mean {' or '.join(repr(c) for c in names)}?" if names else ""
+
+
+# ---------------------------------------------------------------- the compiler's verdict
+#
+# BlackBox's compiler knows exactly which names exist in the build it compiles against; its
+# verdicts on a name (Dev/Rsrc/Errors.odc) are the hallucination signal, the index the source of
+# hints. A name the compiler does not find but the distribution has (a Windows module on the Linux
+# build, a platform variant's export) is not invented, so it is not counted.
+
+UNDECLARED = "undeclared identifier"  # error 0
+NO_SYMBOL_FILE = "symbol file of imported module not found"  # error 152
+UNQUALIFIED_CUTOFF = 0.8  # difflib ratio: 'Strng' -> 'String', but not 'cnt' -> 'Int'
+
+
+def compiler_hallucinations(text: str, result: CompileResult, index: ApiIndex) -> list[str]:
+    """The compiler's errors on `text` that name something BlackBox does not have, one message each
+    ("LINE:COL: ..."), with a "did you mean" hint from `index`: an undeclared identifier, named
+    from the source at the compiler's position (for `M.x`, both parts), and an imported module that
+    has no symbol file. `result` is `toolchain.compile_sources`' verdict on this text."""
+    # The compiler's positions are in the text as compile_sources prepared it: newlines as "\n".
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    sc = scan(text, stop_at_module_end=False)
+    starts = [t.start_pos for t in sc.tokens]
+    aliases = {alias.value: module.value for alias, module in imports_of(sc.tokens)}
+    found = []
+    for line, col, message in result.errors:
+        if message not in (UNDECLARED, NO_SYMBOL_FILE) or not 0 < line <= len(sc.positions.starts):
+            continue
+        # The position is just after the symbol the compiler stopped at: the identifier ending there.
+        at = bisect.bisect_left(starts, sc.positions.starts[line - 1] + col - 1) - 1
+        if at < 0 or sc.tokens[at].type != "IDENT":
+            found.append(f"{line}:{col}: {message}")
+            continue
+        said = (_unknown_module if message == NO_SYMBOL_FILE else _undeclared)(sc.tokens, at, aliases, index)
+        if said:
+            found.append(f"{line}:{col}: {said}")
+    return found
+
+
+def _unknown_module(tokens: list[Token], at: int, aliases: dict[str, str], index: ApiIndex) -> str | None:
+    name = tokens[at].value
+    if index.knows(name):
+        return None  # a real module this build does not have (another platform's)
+    return f"unknown module '{name}': BlackBox has no such module" + _did_you_mean(_close_names(name, index.modules))
+
+
+def _undeclared(tokens: list[Token], at: int, aliases: dict[str, str], index: ApiIndex) -> str | None:
+    name = tokens[at].value
+    if at >= 2 and tokens[at - 1].type == "DOT" and tokens[at - 2].type == "IDENT" and tokens[at - 2].value in aliases:
+        alias = tokens[at - 2].value
+        module = aliases[alias]
+        exports = index.exports(module)
+        if name in exports:
+            return None  # the distribution has it: not invented, only not in this build
+        if not index.exports_known(module):
+            return f"undeclared identifier '{alias}.{name}'"
+        return f"undeclared identifier '{alias}.{name}': {module} exports no {name}" + _suggest(name, exports, f"{alias}.")
+    qualifies = at + 1 < len(tokens) and tokens[at + 1].type == "DOT"
+    if qualifies and index.knows(name):
+        return f"undeclared identifier '{name}': module {name} is not imported (add it to IMPORT)"
+    if qualifies:
+        return f"undeclared identifier '{name}': no such module or variable" + _did_you_mean(
+            _close_names(name, set(aliases) | set(index.modules)))
+    # Unqualified, it is as likely a variable never declared: only a near-certain library name is a hint.
+    meant = [f"{alias}.{c}" for alias, module in aliases.items()
+             for c in _close_names(name, index.exports(module), UNQUALIFIED_CUTOFF)]
+    return f"undeclared identifier '{name}'" + _did_you_mean(meant[:3])
 
 
 # ---------------------------------------------------------------- the stage
@@ -496,3 +697,146 @@ def build_index_artefact(workspace: Workspace, documents: StageResult) -> StageR
 
 def load_index(folder: Path | str) -> ApiIndex:
     return ApiIndex.from_json(json.loads((Path(folder) / "index.json").read_text(encoding="utf-8")))
+
+
+# ---------------------------------------------------------------- the whole distribution
+#
+# The documents dataset holds some 50 of BlackBox's modules; a program may import any module of the
+# distribution (TextMappers, CommTCP, SqlDB, ...). This index reads every module source and every
+# documentation page of the toolchain's tree, so that no real name is counted as a hallucination.
+
+DISTRIBUTION_INDEX = "api-index-distribution"
+# Where a BlackBox tree keeps module sources and their documentation: <Sub>/Mod/, <Sub>/Docu/, at any
+# depth (bbcp keeps test subsystems in Check/Extra/Test/Mod/); .cp is a module source as plain text.
+DISTRIBUTION_SOURCES = ("**/Mod/*.odc", "**/Mod/*.cp")
+DISTRIBUTION_DOCS = ("**/Docu/*.odc",)
+# A module whose source the checker's grammar cannot parse (bbcp's C interface modules, whose
+# `PROCEDURE [ccall] f*(...)` have no body) is known by name; its exports are not vouched for.
+NAME_ONLY = "name-only"
+
+
+class NoDistribution(BBCopilotError):
+    """The configured BlackBox tree is absent or holds no module sources."""
+
+
+def distribution_files(bbcp_dir: Path) -> tuple[list[Path], list[Path]]:
+    """(module sources, documentation pages) of a BlackBox tree, sorted."""
+    root = Path(bbcp_dir)
+    sources = sorted({p for pattern in DISTRIBUTION_SOURCES for p in root.glob(pattern) if p.is_file()})
+    docs = sorted({p for pattern in DISTRIBUTION_DOCS for p in root.glob(pattern) if p.is_file()})
+    return sources, docs
+
+
+def _distribution_text(path: Path, root: Path) -> str:
+    if path.suffix.lower() == ".cp":
+        try:
+            return decode_txt(path.read_bytes())[0]
+        except OSError as error:
+            raise InputError(path.relative_to(root).as_posix(), f"cannot read: {error.strerror or error}") from error
+    return convert_file(path, root, "plain").text
+
+
+def _index_distribution_file(root: Path, path: Path, is_source: bool) -> tuple[list[ModuleApi], str | None]:
+    """The APIs one file of the tree contributes, and why it contributes less than it should (or None)."""
+    relpath = path.relative_to(root).as_posix()
+    try:
+        text = _distribution_text(path, root)
+    except InputError as error:
+        return [], error.reason
+    if not is_source:
+        return index_definition(text), None
+    with _without_cyclic_gc():  # a tree's worth of tokens and nodes, none in a cycle (see the checker)
+        api, reason = _module_source_api(text)
+    if api is not None:
+        return [api], None
+    name = path_meta(relpath)[2]
+    return [ModuleApi(name=name, origin=NAME_ONLY)], f"{reason}; module {name} is known by name only"
+
+
+def build_distribution_index(bbcp_dir: Path) -> tuple[ApiIndex, list[tuple[str, str]]]:
+    """The index of every module source and DEFINITION listing of a BlackBox tree, and the files it
+    could not read fully as (relpath, reason). A platform variant (Comm/Mod/TCP__Lin.odc declares
+    `CommTCP__Lin`) is merged into its module (CommTCP); sources come before listings (their signatures win)."""
+    root = Path(bbcp_dir)
+    sources, docs = distribution_files(root)
+    if not sources:
+        raise NoDistribution(f"{root}: no BlackBox tree (no <Subsystem>/Mod/*.odc sources); set toolchain.bbcp_dir")
+    files = [(p, True) for p in sources] + [(p, False) for p in docs]
+    # Largest first (Ctl's generated Office automation modules take seconds each), one file per
+    # task: the workers finish together.
+    order = sorted(range(len(files)), key=lambda i: -files[i][0].stat().st_size)
+    arguments = ([root] * len(files), [files[i][0] for i in order], [files[i][1] for i in order])
+    workers = min(len(os.sched_getaffinity(0)), len(files))
+    found: list[tuple[list[ModuleApi], str | None]] = [([], None)] * len(files)
+    with ExitStack() as stack:
+        if workers > 1:
+            parser()  # built once, before the fork: as convert_tree, the workers start with it
+            pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")))
+            results = pool.map(_index_distribution_file, *arguments)
+        else:
+            results = map(_index_distribution_file, *arguments)
+        for i, result in zip(order, results):
+            found[i] = result
+    index = ApiIndex()
+    skipped: list[tuple[str, str]] = []
+    for (path, _), (apis, reason) in zip(files, found):
+        if reason:
+            relpath = path.relative_to(root).as_posix()
+            log.warning("%s: %s", relpath, reason)
+            skipped.append((relpath, reason))
+        for api in apis:
+            api.name = api.name.split(PLATFORM_SUFFIX)[0]
+            index.add(api)
+    return index, skipped
+
+
+def distribution_index_dir(workspace: Workspace, settings: ToolchainSettings) -> Path:
+    # Keyed by the tree's content and the index code (the converter, the .odc reader, the grammar).
+    return workspace.version_dir(
+        DISTRIBUTION_INDEX, content_hash(tree_hash(settings.bbcp_dir), code_version(build_distribution_artefact))
+    )
+
+
+def build_distribution_artefact(workspace: Workspace, settings: ToolchainSettings) -> StageResult:
+    """`api-index-distribution/<version>/index.json`: the index of the whole BlackBox tree, built once
+    per content of the tree and of the index code. NoDistribution when the tree is absent."""
+    if not Path(settings.bbcp_dir).is_dir():
+        raise NoDistribution(f"{settings.bbcp_dir}: no BlackBox tree (not a folder); set toolchain.bbcp_dir")
+    final = distribution_index_dir(workspace, settings)
+    if not final.is_dir():
+        started = time.perf_counter()
+        index, skipped = build_distribution_index(settings.bbcp_dir)
+        record = {"tree": str(settings.bbcp_dir), "seconds": round(time.perf_counter() - started, 2),
+                  "skipped": [{"path": p, "reason": r} for p, r in skipped], **index.to_json()}
+        with atomic_dir(final) as building:
+            atomic_write_json(building / "index.json", record)
+    workspace.set_latest(DISTRIBUTION_INDEX, final.name)
+    record = json.loads((final / "index.json").read_text(encoding="utf-8"))
+    index = ApiIndex.from_json(record)
+    figures = {
+        "modules": len(index.modules),
+        "name_only": sum(not index.exports_known(m) for m in index.modules),
+        "exports": sum(len(index.exports(m)) for m in index.modules),
+        "skipped": len(record["skipped"]),
+        "build_seconds": record["seconds"],
+    }
+    return StageResult(DISTRIBUTION_INDEX, final.name, str(final), figures)
+
+
+def distribution_index(workspace: Workspace, settings: ToolchainSettings,
+                       documents: StageResult | None = None) -> ApiIndex:
+    """The index to check code against: the whole BlackBox tree of `settings` (built once, see
+    `build_distribution_artefact`), with the documents dataset's modules added when `documents` is
+    given (their sources may be of another BlackBox version). Without the tree, the documents'
+    index alone, after a warning naming the tree; NoDistribution when there is neither."""
+    try:
+        index = load_index(build_distribution_artefact(workspace, settings).path)
+    except NoDistribution as error:
+        if documents is None:
+            raise
+        log.warning("%s; checking API names against the documents dataset's modules only", error)
+        index = ApiIndex()
+    if documents is not None:
+        for api in load_index(build_index_artefact(workspace, documents).path).modules.values():
+            index.add(api)
+    return index

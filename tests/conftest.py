@@ -120,3 +120,15 @@ def final_task_states(flow_state, seconds: float = 120) -> dict[str, str]:
             if time.monotonic() > deadline:
                 pytest.fail(f"task runs not final after {seconds:.0f} s: {[(r.name, r.state and r.state.name) for r in runs]}")
             time.sleep(0.5)
+
+
+@pytest.fixture(scope="session")
+def distribution(tmp_path_factory):
+    """The API index artefact of the whole BlackBox tree in ../shared/bbcp, built once per test session."""
+    from bbcopilot.api_index import build_distribution_artefact
+    from bbcopilot.config import ToolchainSettings
+    from bbcopilot.workspace import Workspace
+
+    if not (BBCP / "System" / "Mod").is_dir():
+        pytest.skip(f"BlackBox tree not found at {BBCP} (../shared is absent)")
+    return build_distribution_artefact(Workspace(tmp_path_factory.mktemp("distribution-ws")), ToolchainSettings(bbcp_dir=BBCP))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -197,3 +198,197 @@ def test_the_index_is_a_versioned_artefact_of_the_documents(tmp_path):
     assert workspace.latest(API_INDEX) == result.version and result.figures["modules"] == 1
     index = load_index(result.path)
     assert {"limit", "Do"} <= index.exports("ObxDemo") and not index.knows("Fake")
+
+
+# ---- the whole BlackBox distribution (../shared/bbcp) --------------------------------------
+
+@pytest.fixture(scope="module")
+def whole(distribution):
+    from bbcopilot.api_index import load_index
+
+    return load_index(distribution.path)
+
+
+def test_the_distribution_index_knows_every_module_of_the_tree(whole, distribution):
+    print(f"distribution index: {distribution.figures}")
+    from bbcopilot.api_index import PLATFORM_SUFFIX, distribution_files
+    from bbcopilot.convert import path_meta
+    from tests.conftest import BBCP
+
+    sources, _ = distribution_files(BBCP)
+    named = {path_meta(p.relative_to(BBCP).as_posix())[2].split(PLATFORM_SUFFIX)[0] for p in sources}
+    assert len(named) > 200 and named <= set(whole.modules)
+    assert distribution.figures["modules"] == len(whole.modules) and distribution.figures["exports"] > 10000
+    assert "Scanner" in whole.exports("TextMappers") and "Scanner.Scan" in whole.modules["TextMappers"].methods
+    assert "String" in whole.exports("StdLog") and "MapString" in whole.exports("Dialog")
+    assert "IntToString" in whole.exports("Strings")
+
+
+def test_platform_variants_are_merged_into_their_module(whole):
+    # Comm/Mod/TCP__Lin.odc declares CommTCP__Lin; a program imports CommTCP
+    assert not [name for name in whole.modules if "__" in name]
+    assert {"NewListener", "NewStream"} <= whole.exports("CommTCP")
+
+
+def test_check_api_accepts_the_real_names_of_subsystems_outside_the_corpus(whole):
+    code = """MODULE PrivUse;
+	IMPORT StdLog, TextMappers, TextModels, CommTCP, SqlDB, XhtmlWriters, FormViews, ObxRandom, StdTabViews;
+	VAR s: TextMappers.Scanner; w: XhtmlWriters.Writer; db: SqlDB.Database; v: FormViews.View;
+	PROCEDURE Do*;
+	BEGIN
+		s.ConnectTo(TextModels.dir.New()); StdLog.Real(ObxRandom.Uniform()); StdLog.Ln;
+		CommTCP.NewListener("80", NIL, NIL); StdTabViews.Deposit; TextMappers.Scanr(s)
+	END Do;
+END PrivUse.
+"""
+    (found,) = check_api(code, whole)
+    assert found.message.startswith("'TextMappers.Scanr' is not exported by TextMappers; did you mean 'Scanner'")
+
+
+def test_check_api_on_real_sources_of_other_subsystems_finds_nothing(whole):
+    from bbcopilot.api_index import distribution_files
+    from bbcopilot.convert import convert_file
+    from tests.conftest import BBCP
+
+    sources, _ = distribution_files(BBCP)
+    chosen = [p for p in sources if p.relative_to(BBCP).parts[0] in ("Obx", "Comm", "Sql", "Xhtml", "Form")]
+    assert len(chosen) > 50
+    for path in chosen:
+        rel = path.relative_to(BBCP).as_posix()
+        assert check_api(convert_file(path, BBCP, "plain").text, whole, rel) == [], rel
+
+
+def test_a_source_the_grammar_cannot_parse_is_known_by_name_and_its_names_are_not_judged(whole, distribution):
+    record = json.loads((Path(distribution.path) / "index.json").read_text(encoding="utf-8"))
+    assert record["skipped"] == [] or all("known by name only" in s["reason"] for s in record["skipped"])
+    for name in (m for m, api in whole.modules.items() if api.origin == "name-only"):
+        assert whole.knows(name) and not whole.exports_known(name)
+        code = f"MODULE PrivLow;\n\tIMPORT {name};\nBEGIN {name}.anything\nEND PrivLow.\n"
+        assert check_api(code, whole) == [], name
+
+
+# ---- the artefact, on a small tree --------------------------------------------------------
+
+BROKEN = "MODULE PrivBroken;\n\tPROCEDURE Do* (;\nEND PrivBroken.\n"
+VARIANT = "MODULE PrivStack__Lin;\n\tPROCEDURE Flush*;\n\tEND Flush;\nEND PrivStack__Lin.\n"
+
+
+def _tree(root: Path) -> Path:
+    for rel, text in (("Priv/Mod/Stack.cp", SOURCE), ("Priv/Mod/Stack__Lin.cp", VARIANT),
+                      ("Priv/Mod/Broken.cp", BROKEN)):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_the_distribution_artefact_is_built_once_per_tree_content(tmp_path, monkeypatch, caplog):
+    from bbcopilot import api_index
+    from bbcopilot.config import ToolchainSettings
+    from bbcopilot.workspace import Workspace
+
+    workspace, settings = Workspace(tmp_path / "ws"), ToolchainSettings(bbcp_dir=_tree(tmp_path / "tree"))
+    first = api_index.build_distribution_artefact(workspace, settings)
+    assert workspace.latest(api_index.DISTRIBUTION_INDEX) == first.version
+    assert first.figures["modules"] == 2 and first.figures["name_only"] == 1 and first.figures["skipped"] == 1
+    assert any("Priv/Mod/Broken.cp: the checker's grammar does not parse it at 2:" in r.message for r in caplog.records)
+    index = api_index.load_index(first.path)
+    assert {"New", "Flush"} <= index.exports("PrivStack")  # the Lin variant merged in
+    assert index.knows("PrivBroken") and not index.exports_known("PrivBroken")
+
+    def rebuilt(*args):
+        raise AssertionError("rebuilt though nothing changed")
+
+    monkeypatch.setattr(api_index, "build_distribution_index", rebuilt)
+    assert api_index.build_distribution_artefact(workspace, settings).version == first.version
+    (tmp_path / "tree" / "Priv" / "Mod" / "Broken.cp").write_text(SOURCE.replace("PrivStack", "PrivBroken"))
+    monkeypatch.undo()
+    second = api_index.build_distribution_artefact(workspace, settings)
+    assert second.version != first.version and second.figures["name_only"] == 0
+
+
+def test_distribution_index_without_a_tree(tmp_path, caplog):
+    from bbcopilot.api_index import NoDistribution, distribution_index
+    from bbcopilot.config import ToolchainSettings
+    from bbcopilot.hfdata import save_version
+    from bbcopilot.report import StageResult
+    from bbcopilot.workspace import Workspace
+
+    workspace, settings = Workspace(tmp_path / "ws"), ToolchainSettings(bbcp_dir=tmp_path / "no-tree")
+    with pytest.raises(NoDistribution, match="no-tree: no BlackBox tree"):
+        distribution_index(workspace, settings)
+    rows = [{"id": "Priv/Mod/Stack.odc", "kind": "Mod", "text": SOURCE, "split": "train"}]
+    path = save_version(workspace, "datasets/documents", "v1", rows, card={"languages": ["en"], "licences": {}, "summary": ""}, manifest={})
+    index = distribution_index(workspace, settings, StageResult("datasets/documents", "v1", str(path)))
+    assert set(index.modules) == {"PrivStack"}
+    assert any("no-tree: no BlackBox tree" in r.message and "documents" in r.message for r in caplog.records)
+
+
+def test_distribution_index_adds_the_documents_modules(tmp_path):
+    from bbcopilot.api_index import distribution_index
+    from bbcopilot.config import ToolchainSettings
+    from bbcopilot.hfdata import save_version
+    from bbcopilot.report import StageResult
+    from bbcopilot.workspace import Workspace
+
+    workspace = Workspace(tmp_path / "ws")
+    settings = ToolchainSettings(bbcp_dir=_tree(tmp_path / "tree"))
+    host = "MODULE HostFiles;\n\tPROCEDURE Open*;\n\tEND Open;\nEND HostFiles.\n"  # Windows-only, not in the tree
+    rows = [{"id": "Host/Mod/Files.odc", "kind": "Mod", "text": host, "split": "train"}]
+    path = save_version(workspace, "datasets/documents", "v1", rows, card={"languages": ["en"], "licences": {}, "summary": ""}, manifest={})
+    index = distribution_index(workspace, settings, StageResult("datasets/documents", "v1", str(path)))
+    assert {"PrivStack", "PrivBroken", "HostFiles"} <= set(index.modules) and "Open" in index.exports("HostFiles")
+
+
+# ---- the compiler's verdict as the hallucination signal -------------------------------------
+
+INVENTED = """MODULE PrivInvented;
+	IMPORT StdLog, Log := StdLog, TextMappers;
+	VAR s: TextMappers.Scanr;
+
+	PROCEDURE Do*;
+	BEGIN
+		StdLog.PrintLn("x"); Log.String("ok"); Log.WriteString("y");
+		Strings.IntToString(1, s); WriteLn
+	END Do;
+
+END PrivInvented.
+"""
+NO_MODULE = "MODULE PrivNoModule;\n\tIMPORT StdLog, Foo, TextMapperz;\n\tPROCEDURE Do*;\n\tBEGIN Foo.Bar\n\tEND Do;\nEND PrivNoModule.\n"
+VALID = """MODULE PrivValid;
+	IMPORT StdLog, TextMappers, TextModels, Strings, Dialog;
+	VAR s: TextMappers.Scanner;
+
+	PROCEDURE Do*;
+		VAR str: ARRAY 32 OF CHAR;
+	BEGIN
+		s.ConnectTo(TextModels.dir.New()); Strings.IntToString(42, str);
+		Dialog.MapString(str, str); StdLog.String(str); StdLog.Ln
+	END Do;
+
+END PrivValid.
+"""
+OTHER_PLATFORM = "MODULE PrivWindows;\n\tIMPORT WinApi;\nEND PrivWindows.\n"
+FRAGMENT = "PROCEDURE Do*;\nBEGIN\n\tStdLog.Ln\nEND Do;\n"  # wrapped in a module, without IMPORT
+
+
+def test_compiler_errors_become_hallucinations_with_hints(build, whole):
+    from bbcopilot.api_index import compiler_hallucinations
+    from bbcopilot.blackbox import compile_sources
+
+    texts = [INVENTED, NO_MODULE, VALID, OTHER_PLATFORM, FRAGMENT]
+    results = compile_sources(build, [(f"t{i}", text) for i, text in enumerate(texts)])
+    said = [compiler_hallucinations(text, result, whole) for text, result in zip(texts, results)]
+    assert said[0] == [
+        "3:26: undeclared identifier 'TextMappers.Scanr': TextMappers exports no Scanr; did you mean "
+        "'TextMappers.Scanner' or 'TextMappers.char'?",
+        "7:17: undeclared identifier 'StdLog.PrintLn': StdLog exports no PrintLn; did you mean 'StdLog.Ln'?",
+        "7:57: undeclared identifier 'Log.WriteString': StdLog exports no WriteString; did you mean 'Log.String'?",
+        "8:10: undeclared identifier 'Strings': module Strings is not imported (add it to IMPORT)",
+        "8:37: undeclared identifier 'WriteLn'; did you mean 'StdLog.Ln' or 'Log.Ln'?",
+    ]  # and not 8:22, the compiler's "identifier does not denote a record type" that follows from 8:10
+    assert said[1] == ["2:20: unknown module 'Foo': BlackBox has no such module",
+                       "2:33: unknown module 'TextMapperz': BlackBox has no such module; did you mean 'TextMappers'?"]
+    assert results[2].ok and said[2] == []
+    # WinApi is real (Win/Mod/Api.odc) but not in the Linux build: the compiler fails, nothing is invented
+    assert not results[3].ok and said[3] == []
+    assert said[4] == ["3:8: undeclared identifier 'StdLog': module StdLog is not imported (add it to IMPORT)"]
