@@ -7,6 +7,7 @@ that show them.
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from bbcopilot.blackbox import compile_sources
 from bbcopilot.blackbox.bench.humaneval import (
     Untranslatable, cp_comment, cp_real, cp_string, left_out_cases, parameter_names, procedure_name, translated_tasks,
-    untranslated, value_type,
+    translation, untranslated, value_type,
 )
 from bbcopilot.blackbox.bench.runner import run_task
 from bbcopilot.blackbox.bench.tasks import harness_source, suite_tasks, task_prompt
@@ -90,9 +91,15 @@ def test_assert_forms_become_cases():
     assert "BenchCheck.Bool(2, BenchHe52.BelowThreshold(a1^, 5), FALSE)" in BY_NUMBER[52].tests  # assert not c(x)
     assert "BenchCheck.Bool(1, BenchHe72.WillItFly(a1^, 9), TRUE)" in BY_NUMBER[72].tests  # c(x) is True
     assert BY_NUMBER[33].cases == 7  # tuple(c(x)) == tuple(sort_third(x)): the original computes the want
-    # A loop's assert is one case per iteration: 5 + 100, whose random values are the seed's, in any process.
+    # A loop's assert is one case per iteration: 5 + 100, whose random values are the seed's, in any
+    # process, drawn from a generator of the translation's own (the process's random is not touched).
     assert BY_NUMBER[53].cases == 105
     assert "BenchCheck.Int(6, BenchHe53.Add(585, 33), 618)" in BY_NUMBER[53].tests
+    random.random()  # a draw first: the state is then none that seeding the process's random would leave
+    state = random.getstate()
+    translation.cache_clear()
+    assert [task.tests for task in translated_tasks()] == [task.tests for task in TASKS]
+    assert random.getstate() == state
     # `assert True` placeholders give no case: 64 has 8 asserts, one of them `assert True`.
     assert BY_NUMBER[64].cases == 7
 

@@ -24,13 +24,13 @@ different results: its answer depends on Python's int/float distinction, no proc
 Tests. The asserts are read from the AST, and `check` is run in Python (the dataset's own code: the
 prompt and canonical solution defined, its asserts replaced by a recorder), so the assignments, helper
 functions and loops around them are evaluated: an expected `sort_third(x)` is the canonical result,
-an assert in a loop gives one case per iteration, and `random` is seeded, so the cases are the same on
-every run. Forms translated: `candidate(..) == v` (either side, inside `tuple()` too), `candidate(..)`,
-`not candidate(..)`, `candidate(..) is True/False`, and `abs(candidate(..) - v) < tol` with tol <= 1e-6
-(BenchCheck.Real, whose tolerance that is; no problem has a looser one). `assert True` checks nothing
-and gives no case. Any other form, or candidate called outside an assert, leaves the problem
-untranslated. Cases are numbered from 1 in the order check runs them, one procedure each (BlackBox
-bounds a procedure's size), all called by Run.
+an assert in a loop gives one case per iteration, and `import random` gives a seeded generator of its
+own, so the cases are the same on every run. Forms translated: `candidate(..) == v` (either side,
+inside `tuple()` too), `candidate(..)`, `not candidate(..)`, `candidate(..) is True/False`, and
+`abs(candidate(..) - v) < tol` with tol <= 1e-6 (BenchCheck.Real, whose tolerance that is; no problem
+has a looser one). `assert True` checks nothing and gives no case. Any other form, or candidate
+called outside an assert, leaves the problem untranslated. Cases are numbered from 1 in the order
+check runs them, one procedure each (BlackBox bounds a procedure's size), all called by Run.
 
 BlackBox allocates no array of length 0 (`NEW(a, 0)` traps), so an empty list is NIL (BenchTypes and
 BenchCheck say so): a case expecting one passes NIL as the want, and an assert that passes an empty
@@ -47,14 +47,17 @@ from __future__ import annotations
 
 import argparse
 import ast
+import builtins
 import copy
 import gzip
 import importlib.resources
+import inspect
 import json
 import math
 import random
 import re
 import sys
+import types
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -366,9 +369,7 @@ def _run_check(row: dict, problem: Problem) -> list[Case]:
         raise Untranslatable("test: the test uses candidate's result in Python code, not in an assert")
 
     namespace: dict[str, Any] = {"__name__": f"humaneval_{problem.number}", "__case__": record,
-                                 "print": lambda *args, **kwargs: None}
-    state = random.getstate()
-    random.seed(_SEED)
+                                 "__builtins__": _builtins_with_seeded_random()}
     try:
         exec(compile(row["prompt"] + row["canonical_solution"], row["task_id"], "exec"), namespace)
         exec(compile(ast.fix_missing_locations(tests), f"{row['task_id']} test", "exec"), namespace)
@@ -377,11 +378,25 @@ def _run_check(row: dict, problem: Problem) -> list[Case]:
         raise
     except Exception as err:  # the dataset's own code failing is this problem's fault, not the suite's
         raise Untranslatable(f"test: running check failed ({type(err).__name__}: {_short(str(err), 50)})") from None
-    finally:
-        random.setstate(state)
     if not cases:
         raise Untranslatable("test: no assert calls candidate")
     return cases
+
+
+def _builtins_with_seeded_random() -> dict[str, Any]:
+    """Builtins for a problem's code: `import random` gives a module of its own, seeded (the process's
+    random, which other threads draw from, is never touched), and print is silent."""
+    seeded = random.Random(_SEED)
+    module = types.ModuleType("random")
+    for name, value in vars(random).items():
+        # The module's functions are methods of its hidden instance: the same ones of ours replace them.
+        bound = inspect.ismethod(value) and isinstance(value.__self__, random.Random)
+        setattr(module, name, getattr(seeded, name) if bound else value)
+
+    def import_seeded(name, *args, **kwargs):
+        return module if name == "random" else builtins.__import__(name, *args, **kwargs)
+
+    return {**vars(builtins), "__import__": import_seeded, "print": lambda *args, **kwargs: None}
 
 
 # ---------------------------------------------------------------- the signature
