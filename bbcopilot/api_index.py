@@ -710,8 +710,8 @@ DISTRIBUTION_INDEX = "api-index-distribution"
 # depth (bbcp keeps test subsystems in Check/Extra/Test/Mod/); .cp is a module source as plain text.
 DISTRIBUTION_SOURCES = ("**/Mod/*.odc", "**/Mod/*.cp")
 DISTRIBUTION_DOCS = ("**/Docu/*.odc",)
-# A module whose source the checker's grammar cannot parse (bbcp's C interface modules, whose
-# `PROCEDURE [ccall] f*(...)` have no body) is known by name; its exports are not vouched for.
+# A module whose source the checker's grammar cannot parse is known by name (an import of it is no
+# hallucination), but its exports are not vouched for: check_api judges none of its names.
 NAME_ONLY = "name-only"
 
 
@@ -806,7 +806,7 @@ def build_distribution_artefact(workspace: Workspace, settings: ToolchainSetting
     if not final.is_dir():
         started = time.perf_counter()
         index, skipped = build_distribution_index(settings.bbcp_dir)
-        record = {"tree": str(settings.bbcp_dir), "seconds": round(time.perf_counter() - started, 2),
+        record = {"seconds": round(time.perf_counter() - started, 2),
                   "skipped": [{"path": p, "reason": r} for p, r in skipped], **index.to_json()}
         with atomic_dir(final) as building:
             atomic_write_json(building / "index.json", record)

@@ -267,6 +267,27 @@ def test_a_source_the_grammar_cannot_parse_is_known_by_name_and_its_names_are_no
         assert check_api(code, whole) == [], name
 
 
+def test_leaving_procedure_bodies_out_of_the_parse_changes_no_module_api():
+    from bbcopilot.api_index import _api_of_tree, _declarations_only
+    from bbcopilot.convert import convert_file
+    from bbcopilot.cpcheck.checker import parse_tokens
+    from bbcopilot.cpcheck.lexer import scan
+    from tests.conftest import BBCP
+
+    if not BBCP.is_dir():
+        pytest.skip(f"BlackBox tree not found at {BBCP}")
+    # abstract and empty methods, forward declarations, records in records and in variables, nested
+    # procedures, a module whose local records export fields (parsed whole)
+    parsed = total = 0
+    for rel in ("Text/Mod/Models.odc", "System/Mod/Views.odc", "Std/Mod/Dialog.odc", "Obx/Mod/Address0.odc",
+                "Dev/Mod/Browser.odc", "System/Mod/Kernel.odc", "Comm/Mod/TCP__Lin.odc"):
+        text = convert_file(BBCP / rel, BBCP, "plain").text
+        tokens = scan(text).tokens
+        parsed, total = parsed + len(_declarations_only(tokens)), total + len(tokens)
+        assert index_module_source(text) == _api_of_tree(parse_tokens(tokens)), rel
+    assert parsed < total / 2
+
+
 # ---- the artefact, on a small tree --------------------------------------------------------
 
 BROKEN = "MODULE PrivBroken;\n\tPROCEDURE Do* (;\nEND PrivBroken.\n"
@@ -294,6 +315,8 @@ def test_the_distribution_artefact_is_built_once_per_tree_content(tmp_path, monk
     index = api_index.load_index(first.path)
     assert {"New", "Flush"} <= index.exports("PrivStack")  # the Lin variant merged in
     assert index.knows("PrivBroken") and not index.exports_known("PrivBroken")
+    code = "MODULE PrivUse;\n\tIMPORT PrivBroken, PrivStack;\nBEGIN PrivBroken.Do; PrivStack.Flush; PrivStack.Pop\nEND PrivUse.\n"
+    assert [d.message for d in check_api(code, index)] == ["'PrivStack.Pop' is not exported by PrivStack"]
 
     def rebuilt(*args):
         raise AssertionError("rebuilt though nothing changed")
