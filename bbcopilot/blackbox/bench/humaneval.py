@@ -574,11 +574,12 @@ def docstring_text(problem: Problem, sig: Signature) -> str:
 
 
 def prompt_text(problem: Problem, sig: Signature) -> str:
-    """The request in words: the docstring and the helper functions the original defines.
+    """The request in words: implement the procedure its comment describes (the docstring is the
+    skeleton's comment, as MultiPL-E puts it), and the helper functions the original defines.
 
     That an empty list is NIL, BenchTypes' own comment says: task_prompt adds it wherever lists are."""
+    text = f"Implement the procedure {sig.name} as the comment in the skeleton describes."
     helpers = "\n\n".join(problem.helpers)
-    text = docstring_text(problem, sig)
     return f"{text}\n\nThe original Python problem defines this too:\n\n{helpers}" if helpers else text
 
 
