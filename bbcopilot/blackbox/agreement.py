@@ -18,6 +18,12 @@ parser's complaints about the token sequence (numbers 2, 3, 5, 9, 12-16, 19-29, 
 implements; everything else (undeclared identifiers, types, missing symbol files, traps) is
 semantic, which the checker cannot see. A failed compile is a syntax rejection when any of its
 errors is a syntax message.
+
+A disagreement on syntax is where the checker should follow the compiler: it rejects what compiles
+(a false alarm), accepts what the compiler rejects for syntax, or, where both reject, reports a syntax
+error that no compiler error explains although the compiler parsed the whole module (the compiler
+records no error within 9 characters after the previous one, so a syntax error right behind a
+semantic one is explained by it).
 """
 
 from __future__ import annotations
@@ -53,6 +59,10 @@ SYNTAX_MESSAGES = frozenset({
     "BEGIN or END missing", '"(" missing', "UNTIL missing", '":=" missing', "string expected", "identifier expected",
     '";" missing', "END missing",
 })
+
+# Errors 150-154: after them DevCPP.Module skips the module's declarations and body.
+IMPORT_FAILURES = frozenset({"key inconsistency of imported module", "incorrect symbol file",
+                             "symbol file of imported module not found", "recursive import not allowed"})
 
 
 def is_syntax_message(message: str) -> bool:
@@ -109,7 +119,7 @@ class Verdict:
     @property
     def compiler_parsed(self) -> bool:
         # The compiler parses no further than a failed IMPORT list, and a trap ends its parse.
-        return not any("symbol file" in m or "trapped" in m or "key inconsistency" in m
+        return not any(m.strip() in IMPORT_FAILURES or m.startswith("the compiler trapped")
                        for _, _, m in self.compiler.errors)
 
     def first_compiler_error(self) -> str:
