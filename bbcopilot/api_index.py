@@ -723,7 +723,9 @@ def distribution_files(bbcp_dir: Path) -> tuple[list[Path], list[Path]]:
     """(module sources, documentation pages) of a BlackBox tree, sorted."""
     root = Path(bbcp_dir)
     sources = sorted({p for pattern in DISTRIBUTION_SOURCES for p in root.glob(pattern) if p.is_file()})
-    docs = sorted({p for pattern in DISTRIBUTION_DOCS for p in root.glob(pattern) if p.is_file()})
+    # The top-level Docu/ holds manuals, whose listings are examples (BB-Docu's `DEFINITION Dictionaries`).
+    docs = sorted({p for pattern in DISTRIBUTION_DOCS for p in root.glob(pattern)
+                   if p.is_file() and path_meta(p.relative_to(root).as_posix())[0]})
     return sources, docs
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from lark.exceptions import LarkError
 
 from bbcopilot.api_index import (
     ApiIndex,
@@ -224,6 +225,13 @@ def test_the_distribution_index_knows_every_module_of_the_tree(whole, distributi
     assert "IntToString" in whole.exports("Strings")
 
 
+def test_documentation_listings_add_what_no_source_declares(whole):
+    # System/Docu/Unicode.odc documents a module the tree has no source of; Docu/BB-Docu.odc (a
+    # manual) shows `DEFINITION Dictionaries` as an example of the notation
+    assert whole.modules["Unicode"].origin == "definition" and "IsAlpha" in whole.exports("Unicode")
+    assert not whole.knows("Dictionaries")
+
+
 def test_platform_variants_are_merged_into_their_module(whole):
     # Comm/Mod/TCP__Lin.odc declares CommTCP__Lin; a program imports CommTCP
     assert not [name for name in whole.modules if "__" in name]
@@ -253,6 +261,8 @@ def test_check_api_on_real_sources_of_other_subsystems_finds_nothing(whole):
     sources, _ = distribution_files(BBCP)
     chosen = [p for p in sources if p.relative_to(BBCP).parts[0] in ("Obx", "Comm", "Sql", "Xhtml", "Form")]
     assert len(chosen) > 50
+    # notes after `END StdCmds.` name Dialog.Loop, which the compiler never reads and no module exports
+    chosen += [BBCP / "Std" / "Mod" / "Cmds.odc", BBCP / "Std" / "Mod" / "Documents.odc"]
     for path in chosen:
         rel = path.relative_to(BBCP).as_posix()
         assert check_api(convert_file(path, BBCP, "plain").text, whole, rel) == [], rel
@@ -283,9 +293,40 @@ def test_leaving_procedure_bodies_out_of_the_parse_changes_no_module_api():
                 "Dev/Mod/Browser.odc", "System/Mod/Kernel.odc", "Comm/Mod/TCP__Lin.odc"):
         text = convert_file(BBCP / rel, BBCP, "plain").text
         tokens = scan(text).tokens
-        parsed, total = parsed + len(_declarations_only(tokens)), total + len(tokens)
-        assert index_module_source(text) == _api_of_tree(parse_tokens(tokens)), rel
+        declarations = _declarations_only(tokens)
+        parsed, total = parsed + len(declarations), total + len(tokens)
+        api = index_module_source(text)
+        assert api == _api_of_tree(parse_tokens(tokens)), rel
+        if rel in ("Text/Mod/Models.odc", "System/Mod/Views.odc", "Std/Mod/Dialog.odc"):
+            assert api == _api_of_tree(parse_tokens(declarations)), rel  # the short parse served it
     assert parsed < total / 2
+
+
+def test_a_short_parse_that_misses_an_exported_name_is_not_used():
+    from bbcopilot.api_index import _api_of_tree, _declarations_only
+    from bbcopilot.cpcheck.checker import parse_tokens
+    from bbcopilot.cpcheck.lexer import scan
+
+    # F's system flag hides that it has no body: the short parse skips to the method's `END F;`
+    # and loses G; the module is then indexed as its whole parse says (here: not at all)
+    text = """MODULE PrivGuard;
+	TYPE T* = POINTER TO RECORD END;
+	PROCEDURE [ccall] F*;
+	PROCEDURE G*;
+	BEGIN
+	END G;
+	PROCEDURE (t: T) F*, NEW;
+	BEGIN
+	END F;
+END PrivGuard.
+"""
+    tokens = scan(text).tokens
+    assert "G" not in _api_of_tree(parse_tokens(_declarations_only(tokens))).exports()
+    try:
+        whole_parse = _api_of_tree(parse_tokens(tokens))
+    except LarkError:
+        whole_parse = None
+    assert index_module_source(text) == whole_parse
 
 
 # ---- the artefact, on a small tree --------------------------------------------------------
