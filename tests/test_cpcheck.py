@@ -146,6 +146,20 @@ def test_code_procedures_by_number_and_with_string_bytes():
     assert any("syntax error" in m for m in messages(module("PROCEDURE [1] FINIT 0DBH 0E3H;", "SYSTEM")))
 
 
+def test_oberon_procedure_mark_is_read():
+    assert messages(module("PROCEDURE * P;\nBEGIN\nEND P;")) == []  # the compiler's parser reads it
+
+
+@pytest.mark.parametrize("decl", ["TYPE A = POINTER TO RECORD END;\nPROCEDURE F (): A. NEW;\nBEGIN RETURN NIL\nEND F;",
+                                  "TYPE R = RECORD END;\nVAR x: R.T;",
+                                  "PROCEDURE P (StdLog: INTEGER);\nVAR v: StdLog.T;\nBEGIN\nEND P;"])
+def test_a_qualified_type_name_starts_with_a_module(decl):
+    # the compiler reads the '.' only after a module's name: 'A. NEW' (for ', NEW') is a syntax error there
+    found = messages(module(decl))
+    assert any("is not a module: a qualified name is Module.Name" in m for m in found), found
+    assert messages(module("VAR v: Views.View;", "Views")) == []
+
+
 def test_names_that_look_like_keywords_are_fine_where_declared():
     assert messages("MODULE In;\nPROCEDURE Do*;\nEND Do;\nEND In.\n") == []  # System/Mod/In.odc
     assert messages("MODULE M;\nIMPORT COM;\nVAR p: COM.IUnknown;\nBEGIN ASSERT(VALID(p))\nEND M.\n") == []

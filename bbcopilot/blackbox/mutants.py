@@ -1,4 +1,5 @@
-"""Broken variants of a Component Pascal module: deleted tokens, swapped keywords, Delphi habits.
+"""Broken variants of a Component Pascal module: deleted, doubled or exchanged tokens, operator slips,
+swapped keywords, Delphi habits.
 
     mutants(text, rng, count) -> [Mutant]                 # `count` mutants of mixed kinds (fewer if the text has no site)
     delphi_corruptions(text, rng, kinds=None) -> [Mutant] # one Delphi-ised corruption per applicable kind
@@ -8,8 +9,8 @@ Every site is a token of the project's own scanner (`cpcheck.lexer.scan`), so a 
 never the inside of a comment or a string, and stops at the module's `END Name.` as the compiler
 does. Everything is decided by `rng` (a `random.Random`): the same seed gives the same mutants.
 Most mutants are syntax errors; some are semantic ones (`string`, `writeln`, an invented
-`StdLog.PrintLn` are undeclared names) and a few deletions stay valid (the `;` before an END):
-the compiler is the judge, not this module.
+`StdLog.PrintLn` are undeclared names) and a few stay valid (a deleted `;` before an END, a doubled
+one between statements): the compiler is the judge, not this module.
 """
 
 from __future__ import annotations
@@ -124,6 +125,53 @@ def swap_keyword(text: str, rng: random.Random, sc: Scan | None = None) -> Mutan
     else:
         new = rng.choice([k for k in _KEYWORD_LIST if k != tok.type])
     return Mutant("swap-keyword", f"{tok.value} -> {new} at {_at(sc, tok.start_pos)}",
+                  _replace(text, tok.start_pos, tok.end_pos, new))
+
+
+def duplicate_token(text: str, rng: random.Random, sc: Scan | None = None) -> Mutant | None:
+    """One token written twice (";;" is an empty statement in a body, an error in a declaration)."""
+    sc = sc or scan(text)
+    if not sc.tokens:
+        return None
+    tok = rng.choice(sc.tokens)
+    word = text[tok.start_pos:tok.end_pos]
+    return Mutant("duplicate-token", f"{word!r} doubled at {_at(sc, tok.start_pos)}",
+                  _replace(text, tok.end_pos, tok.end_pos, " " + word))
+
+
+def swap_tokens(text: str, rng: random.Random, sc: Scan | None = None) -> Mutant | None:
+    """Two neighbouring tokens exchanged."""
+    sc = sc or scan(text)
+    toks = sc.tokens
+    sites = [i for i in range(len(toks) - 1) if toks[i].value != toks[i + 1].value]
+    if not sites:
+        return None
+    i = rng.choice(sites)
+    a, b = toks[i], toks[i + 1]
+    first, second = text[a.start_pos:a.end_pos], text[b.start_pos:b.end_pos]
+    gap = text[a.end_pos:b.start_pos] or " "
+    return Mutant("swap-tokens", f"{first!r} {second!r} exchanged at {_at(sc, a.start_pos)}",
+                  _replace(text, a.start_pos, b.end_pos, second + gap + first))
+
+
+# Operators and the ones written in their place by mistake.
+_OPERATOR_SLIPS = {
+    ":=": ("=", ":"), "=": (":=", "=="), ";": (",", ":"), ",": (";", "."), ":": (";", "=", ":="),
+    ".": (",", ";"), "(": ("[",), ")": ("]",), "[": ("(",), "]": (")",), "..": (":", ","),
+    "#": ("<>",), "^": ("@",), "|": ("||", ";"), "&": ("&&", "AND"), "~": ("!",),
+}
+
+
+def replace_operator(text: str, rng: random.Random, sc: Scan | None = None) -> Mutant | None:
+    """One operator or delimiter replaced by one often written in its place (':=' for '=', ',' for ';')."""
+    sc = sc or scan(text)
+    sites = [t for t in sc.tokens if text[t.start_pos:t.end_pos] in _OPERATOR_SLIPS]
+    if not sites:
+        return None
+    tok = rng.choice(sites)
+    old = text[tok.start_pos:tok.end_pos]
+    new = rng.choice(_OPERATOR_SLIPS[old])
+    return Mutant("replace-operator", f"{old!r} -> {new!r} at {_at(sc, tok.start_pos)}",
                   _replace(text, tok.start_pos, tok.end_pos, new))
 
 
@@ -321,7 +369,9 @@ DELPHI_MUTATORS: dict[str, Mutator] = {
     "delphi-var-param": delphi_var_param,
     "invented-api": invented_api,
 }
-MUTATORS: dict[str, Mutator] = {"delete-token": delete_token, "swap-keyword": swap_keyword, **DELPHI_MUTATORS}
+MUTATORS: dict[str, Mutator] = {"delete-token": delete_token, "duplicate-token": duplicate_token,
+                                 "swap-tokens": swap_tokens, "replace-operator": replace_operator,
+                                 "swap-keyword": swap_keyword, **DELPHI_MUTATORS}
 KINDS = tuple(MUTATORS)
 
 

@@ -221,6 +221,13 @@ class _Checker:
         else:
             self.err(tok, f"undeclared identifier '{v}'")
 
+    def module_qualifier(self, tok: Token, scopes: list[dict[str, str]]) -> None:
+        """In a type's or a guard's qualified name M.T, M is a module: the compiler's parser reads the '.'
+        only after a module's name (a type T.NEW is T followed by a stray '.')."""
+        kind = next((s[tok.value] for s in reversed(scopes) if tok.value in s), None)
+        if kind is not None and kind != "import":
+            self.err(tok, f"'{tok}' is not a module: a qualified name is Module.Name (a {kind} here)")
+
     def uses(self, node, scopes: list[dict[str, str]]) -> None:
         if not isinstance(node, Tree):
             return
@@ -235,6 +242,8 @@ class _Checker:
             return
         if d == "qualident":
             self.check_name(node.children[0], scopes, len(node.children) > 1)
+            if len(node.children) > 1:
+                self.module_qualifier(node.children[0], scopes)
             return
         if d in ("field_list", "fp_section"):
             for c in node.children:
