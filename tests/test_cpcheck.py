@@ -160,6 +160,21 @@ def test_a_qualified_type_name_starts_with_a_module(decl):
     assert messages(module("VAR v: Views.View;", "Views")) == []
 
 
+def test_a_parameter_flag_follows_var_in_or_out():
+    assert messages(module("PROCEDURE P (VAR [nil] x: INTEGER);\nBEGIN\nEND P;", "SYSTEM")) == []
+    assert any("syntax error" in m for m in messages(module("PROCEDURE P ([nil] x: INTEGER);\nBEGIN\nEND P;", "SYSTEM")))
+
+
+@pytest.mark.parametrize("call", ["S.VAL(INTEGER, x)(x - 1)", "LEN(a)(1)", "LEN(a)[0]"])
+def test_nothing_follows_a_call_of_a_predeclared_procedure(call):
+    # the compiler's StandProcCall ends the designator: "S.VAL(...)(...)" is ';' missing
+    body = "VAR x: INTEGER; a: ARRAY 3 OF INTEGER;\nBEGIN\n\tx := {}\n"
+    found = messages(module(body.format(call), "S := SYSTEM"))
+    assert any("nothing can follow the call of the predeclared procedure" in m for m in found), found
+    fine = messages(module(body.format("S.VAL(INTEGER, x) + LEN(a) + ABS(x)"), "S := SYSTEM"))
+    assert fine == []
+
+
 def test_names_that_look_like_keywords_are_fine_where_declared():
     assert messages("MODULE In;\nPROCEDURE Do*;\nEND Do;\nEND In.\n") == []  # System/Mod/In.odc
     assert messages("MODULE M;\nIMPORT COM;\nVAR p: COM.IUnknown;\nBEGIN ASSERT(VALID(p))\nEND M.\n") == []

@@ -16,14 +16,16 @@ The compiler's messages (Dev/Rsrc/Errors) are split in two: SYNTAX_MESSAGES are 
 parser's complaints about the token sequence (numbers 2, 3, 5, 9, 12-16, 19-29, 35-38, 40, 43, 44,
 47-49, 51) and 4 "identifier does not match procedure name", the END-name rule the checker also
 implements; everything else (undeclared identifiers, types, missing symbol files, traps) is
-semantic, which the checker cannot see. A failed compile is a syntax rejection when any of its
-errors is a syntax message.
+semantic, which the checker cannot see. A failed compile is a syntax rejection when its first
+error is a syntax message: a mutant has one fault, and the errors after the first are often its
+consequences (the parser stumbles on what follows an undeclared `Files.Exists.SameFile`).
 
 A disagreement on syntax is where the checker should follow the compiler: it rejects what compiles
-(a false alarm), accepts what the compiler rejects for syntax, or, where both reject, reports a syntax
-error that no compiler error explains although the compiler parsed the whole module (the compiler
-records no error within 9 characters after the previous one, so a syntax error right behind a
-semantic one is explained by it).
+(a false alarm), accepts what the compiler rejects for syntax, or, on a module of the tree that both
+reject, reports a syntax error that no compiler error explains although the compiler parsed the whole
+module (the compiler records no error within 9 characters after the previous one, so a syntax error
+right behind a semantic one is explained by it). On a mutant, both rejecting is agreement: its one
+fault is known, and the compiler's recovery after a semantic error hides more than those 9 characters.
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ class Verdict:
 
     @property
     def compiler_syntax(self) -> bool:
-        return any(is_syntax_message(message) for _, _, message in self.compiler.errors)
+        return bool(self.compiler.errors) and is_syntax_message(self.compiler.errors[0][2])
 
     @property
     def outcome(self) -> str:
@@ -110,11 +112,11 @@ class Verdict:
     @property
     def syntax_disagreement(self) -> bool:
         """The compiler is right and the checker is not: it accepted a syntax error, or rejected valid code,
-        or called a module that parses (the compiler found only semantic errors) a syntax error."""
+        or called a module of the tree that parses (the compiler found only semantic errors) a syntax error."""
         if self.outcome in ("checker only", "compiler only: syntax"):
             return True
-        return self.outcome == "both reject" and not self.compiler_syntax and self.compiler_parsed \
-            and bool(self.unexplained)
+        return self.kind == ORIGINAL and self.outcome == "both reject" and not self.compiler_syntax \
+            and self.compiler_parsed and bool(self.unexplained)
 
     @property
     def compiler_parsed(self) -> bool:

@@ -20,6 +20,9 @@ PREDECLARED = frozenset(
     "INC INCL INF INTEGER LEN LONG LONGINT MAX MIN NEW ODD ORD REAL SET SHORT SHORTCHAR "
     "SHORTINT SHORTREAL SIZE TRUE VALID".split()  # VALID(p): is the COM interface pointer p valid
 )
+STANDARD_PROCEDURES = frozenset(
+    "ABS ASH ASSERT BITS CAP CHR DEC ENTIER EXCL HALT INC INCL LEN LONG MAX MIN NEW ODD ORD SHORT SIZE VALID".split()
+)
 # Pseudo-modules of the compiler: need no symbol file (their names are checked by api_index).
 LOW_LEVEL_MODULES = frozenset({"SYSTEM", "COM"})
 
@@ -228,6 +231,19 @@ class _Checker:
         if kind is not None and kind != "import":
             self.err(tok, f"'{tok}' is not a module: a qualified name is Module.Name (a {kind} here)")
 
+    def standard_call(self, ch: list, scopes: list[dict[str, str]]) -> None:
+        """A call of a predeclared procedure (LEN(a), SYSTEM.VAL(T, x)) ends the designator: the compiler's
+        parser hands it to StandProcCall and reads no selector after it."""
+        head = ch[0].value
+        if self.imports.get(head) == "SYSTEM" and len(ch) > 1 and ch[1].data == "field":
+            shown, call = f"{head}.{ch[1].children[-1].value}", 2
+        elif head in STANDARD_PROCEDURES and not any(head in s for s in scopes):
+            shown, call = head, 1
+        else:
+            return
+        if len(ch) > call + 1 and ch[call].data == "args":
+            self.err(ch[0], f"nothing can follow the call of the predeclared procedure {shown}(...)")
+
     def uses(self, node, scopes: list[dict[str, str]]) -> None:
         if not isinstance(node, Tree):
             return
@@ -239,6 +255,7 @@ class _Checker:
             for sel in ch[1:]:
                 if sel.data in ("index", "args"):
                     self.uses(sel, scopes)
+            self.standard_call(ch, scopes)
             return
         if d == "qualident":
             self.check_name(node.children[0], scopes, len(node.children) > 1)
