@@ -207,7 +207,7 @@ def prune(
     overrides: Overrides = None,
 ) -> None:
     """Delete old versions of datasets, models, evaluations and exports from the workspace."""
-    from bbcopilot.api_index import API_INDEX
+    from bbcopilot.api_index import API_INDEX, DISTRIBUTION_INDEX
     from bbcopilot.datasets_build import CHUNKS, DIALOGS, DOCUMENTS
     from bbcopilot.evaluate import EVALUATIONS
     from bbcopilot.export import EXPORTS
@@ -221,7 +221,7 @@ def prune(
     except BBCopilotError as err:
         _fail(err)
     workspace = Workspace(settings.workspace)
-    for stage in (DOCUMENTS, CHUNKS, DIALOGS, API_INDEX, QA, TINY, SFT_CHUNKS, SFT_QA, DPO, EVALUATIONS, EXPORTS):
+    for stage in (DOCUMENTS, CHUNKS, DIALOGS, API_INDEX, DISTRIBUTION_INDEX, QA, TINY, SFT_CHUNKS, SFT_QA, DPO, EVALUATIONS, EXPORTS):
         for version in workspace.prune(stage, keep):
             console.print(f"pruned {stage}/{version}", highlight=False)
 
