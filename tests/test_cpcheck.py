@@ -152,6 +152,7 @@ def test_oberon_procedure_mark_is_read():
 
 @pytest.mark.parametrize("decl", ["TYPE A = POINTER TO RECORD END;\nPROCEDURE F (): A. NEW;\nBEGIN RETURN NIL\nEND F;",
                                   "TYPE R = RECORD END;\nVAR x: R.T;",
+                                  "PROCEDURE F (): BOOLEAN. NEW;\nBEGIN RETURN TRUE\nEND F;",
                                   "PROCEDURE P (StdLog: INTEGER);\nVAR v: StdLog.T;\nBEGIN\nEND P;"])
 def test_a_qualified_type_name_starts_with_a_module(decl):
     # the compiler reads the '.' only after a module's name: 'A. NEW' (for ', NEW') is a syntax error there
@@ -173,6 +174,18 @@ def test_nothing_follows_a_call_of_a_predeclared_procedure(call):
     assert any("nothing can follow the call of the predeclared procedure" in m for m in found), found
     fine = messages(module(body.format("S.VAL(INTEGER, x) + LEN(a) + ABS(x)"), "S := SYSTEM"))
     assert fine == []
+
+
+def test_an_external_name_is_a_list_of_strings():
+    # DevCPP.CheckMark: P* ["entry"] or ["library", "entry", modifiers...]
+    assert messages('MODULE M ["lib"];\nPROCEDURE P* ["a", "b", "c"];\nPROCEDURE Q* [41X];\nEND M.\n') == []
+    assert any("syntax error" in m for m in messages('MODULE M ["lib"];\nPROCEDURE P* ["a" "b"];\nEND M.\n'))
+    assert any("syntax error" in m for m in messages('MODULE M ["lib"];\nPROCEDURE P* [ccall];\nEND M.\n'))
+
+
+def test_a_type_test_names_a_type():
+    assert messages(module("VAR b: BOOLEAN; p: ANYPTR;\nBEGIN b := p IS ANYPTR")) == []
+    assert any("identifier expected" in m for m in messages(module("VAR b: BOOLEAN; x: INTEGER;\nBEGIN b := x IS 60")))
 
 
 def test_names_that_look_like_keywords_are_fine_where_declared():

@@ -227,7 +227,8 @@ class _Checker:
     def module_qualifier(self, tok: Token, scopes: list[dict[str, str]]) -> None:
         """In a type's or a guard's qualified name M.T, M is a module: the compiler's parser reads the '.'
         only after a module's name (a type T.NEW is T followed by a stray '.')."""
-        kind = next((s[tok.value] for s in reversed(scopes) if tok.value in s), None)
+        kind = next((s[tok.value] for s in reversed(scopes) if tok.value in s),
+                    "predeclared name" if tok.value in PREDECLARED else None)
         if kind is not None and kind != "import":
             self.err(tok, f"'{tok}' is not a module: a qualified name is Module.Name (a {kind} here)")
 
