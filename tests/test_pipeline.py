@@ -40,6 +40,9 @@ TRAIN_OVERRIDES = {
     "train.max_length": 512,
     "eval.max_texts": 2,
     "eval.max_length": 64,
+    "eval.bench_tasks": 1,
+    "eval.bench_samples": 1,
+    "eval.bench_k": [1],
 }
 STAGES = [
     "corpus", "sources", "datasets/documents", "models/tiny", "datasets/chunks", "datasets/dialogs", "api-index",
