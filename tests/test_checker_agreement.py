@@ -62,3 +62,27 @@ def test_each_mutant_kind_is_rejected_by_the_compiler_as_expected(build):
     # DIV for MOD): most do not
     general = [result for (kind, _), result in zip(cases, results[1:]) if kind not in SYNTAX_KINDS + SEMANTIC_KINDS]
     assert len(general) == 15 and sum(not r.ok for r in general) >= 0.8 * len(general)
+
+
+def test_a_source_that_leaves_no_compiler_output_is_isolated(build, monkeypatch, tmp_path):
+    # A stack overflow in the compiler (a mutant of Win/Mod/Api.odc whose record lost its END takes a
+    # minute and gigabytes to get there) loses the log of its whole batch: the others are compiled again.
+    from bbcopilot.blackbox import agreement, toolchain
+
+    calls = []
+
+    def compile_in(build_dir, use_dir, sources):
+        calls.append(len(sources))
+        if any("TstBad" in s.text for s in sources):
+            raise toolchain.ToolchainError(f"{build_dir}: the compiler ran no batch: TRAP")
+        return toolchain.compile_in(build_dir, use_dir, sources)
+
+    monkeypatch.setattr(agreement, "compile_in", compile_in)
+    texts = [(f"m{i}", f"MODULE TstOk{i};\nEND TstOk{i}.\n") for i in range(9)]
+    texts.insert(4, ("bad", "MODULE TstBad;\nEND TstBad.\n"))
+    results = agreement._compile_all(build, tmp_path, texts, 0)
+    assert [r.name for r in results] == [name for name, _ in texts]
+    assert [r.ok for r in results] == [name != "bad" for name, _ in texts]
+    assert results[4].errors == [(0, 0, "the compiler trapped with no output")]
+    assert calls[0] == 10 and len(calls) < 10 + 4  # in groups, not one by one
+

@@ -31,6 +31,7 @@ fault is known, and the compiler's recovery after a semantic error hides more th
 from __future__ import annotations
 
 import logging
+import math
 import random
 import shutil
 import tempfile
@@ -203,13 +204,31 @@ def _compile_all(build: Path, use_dir: Path, sources: list[tuple[str, str]], fir
         taken: dict[str, int] = {}
         for i in pending:
             taken.setdefault(prepared[i].path, i)
-        finished = compile_in(build, use_dir, [prepared[i] for i in taken.values()])
+        finished = _compile_or_isolate(build, use_dir, [prepared[i] for i in taken.values()])
         if not finished:
             raise ToolchainError(f"{build}: the compiler finished none of {len(taken)} sources")
         for i in taken.values():
             results[i] = finished.get(prepared[i].path)
         pending = [i for i in pending if results[i] is None]
     return [r for r in results if r is not None]
+
+
+def _compile_or_isolate(build: Path, use_dir: Path, sources: list) -> dict[str, CompileResult]:
+    """compile_in, and where the compiler leaves no result at all (a stack overflow in it loses the log
+    of the whole batch), the sources again in about sqrt(n) groups, down to the one that does it.
+    Groups, not halves: such a run can take a minute and gigabytes before it ends."""
+    try:
+        return compile_in(build, use_dir, sources)
+    except ToolchainError as err:
+        if len(sources) == 1:
+            log.warning("%s: %s", sources[0].name, str(err)[:300])
+            return {sources[0].path: CompileResult(sources[0].name, False,
+                                                   [(0, 0, "the compiler trapped with no output")])}
+        size = max(1, math.isqrt(len(sources)))  # < n for n >= 2
+        found: dict[str, CompileResult] = {}
+        for start in range(0, len(sources), size):
+            found |= _compile_or_isolate(build, use_dir, sources[start:start + size])
+        return found
 
 
 def checked_text(text: str, index: int) -> str:
