@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -114,8 +115,10 @@ def test_missing_tree_is_one_clear_line(tmp_path):
 
 
 def test_failing_build_names_the_tree_and_its_last_lines(tmp_path):
-    if not Path("/lib/ld-linux.so.2").exists():
-        pytest.skip("/lib/ld-linux.so.2 missing (libc6-i386): the loader check comes before the build")
+    from bbcopilot.blackbox import toolchain
+
+    if not toolchain.LOADER.exists():
+        pytest.skip(f"{toolchain.LOADER} missing (libc6-i386): the loader check comes before the build")
     tree = tmp_path / "tree"
     tree.mkdir()
     (tree / "dev0lin").write_text("")
@@ -165,3 +168,26 @@ def test_cli_compile_adds_the_checkers_delphi_hints(build, tmp_path):
     assert lines[0] == f"{delphi}:3:15: CONST, TYPE, VAR, PROCEDURE, BEGIN, or END missing"  # the compiler's
     assert any(line.startswith(f"{delphi}:4:1: hint: 'begin'") for line in lines)
     assert any(line.startswith(f"{delphi}:5:3: hint: 'writeln'") for line in lines)
+
+
+def test_a_source_the_compiler_traps_on_fails_alone_and_quickly(build):
+    # A record's END in lower case: the parser reads on through 10 000 lines of Win/Mod/Api and
+    # overflows its stack, growing the process by gigabytes first (seen: 3 GB, 43 s) unless bounded.
+    from bbcopilot.convert import convert_file
+
+    api = convert_file(BBCP / "Win/Mod/Api.odc", BBCP, "plain").text.splitlines(keepends=True)
+    api[7393] = api[7393].replace("END;", "end;")
+    ok = "MODULE TstOk; END TstOk.\n"
+    started = time.monotonic()
+    results = compile_sources(build, [("before", ok), ("api", "".join(api)), ("after", ok.replace("TstOk", "TstOk2"))])
+    assert [(r.name, r.ok) for r in results] == [("before", True), ("api", False), ("after", True)]
+    assert results[1].errors == [(0, 0, "the compiler trapped: 137 stack overflow")]
+    assert time.monotonic() - started < 30
+
+
+def test_independent_sources_may_use_several_compilers(build):
+    sources = [(f"s{i}", f"MODULE TstPar{i};\n\tVAR x: INTEGER;\nBEGIN\n\tx := {i}\nEND TstPar{i}.\n") for i in range(40)]
+    sources[7] = ("s7", sources[7][1].replace("x := 7", "y := 7"))
+    results = compile_sources(build, sources, processes=2)
+    assert [r.name for r in results] == [name for name, _ in sources]
+    assert [r.ok for r in results] == [i != 7 for i in range(40)] and results[7].errors == [(4, 3, "undeclared identifier")]

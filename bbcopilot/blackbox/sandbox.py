@@ -13,7 +13,6 @@ write.
 from __future__ import annotations
 
 import functools
-import math
 import os
 import re
 import signal
@@ -26,7 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bbcopilot.blackbox.toolchain import CompileResult, ToolchainError, compile_in, prepare_source, trap_message
+from bbcopilot.blackbox.toolchain import (
+    CompileResult, ToolchainError, bounded_argv, compile_in, prepare_source, trap_message,
+)
 
 # Measured here: blackboxInterp (32-bit) starts and runs a hello-world with 6 MB of address space and
 # fails to start with 4 MB ("Error 06"); below this floor a limit would report startup, not the program.
@@ -102,34 +103,6 @@ def run_command(build: Path, source_text: str, command: str, timeout_s: float = 
         return _interpret(build, use_dir, command, timeout_s, memory_mb)
 
 
-# The interpreter is started by this small Python program, not by us: a forked child starts with its
-# parent's resident memory as its peak (Linux keeps it across exec), so only a parent as small as this
-# one lets the interpreter's own peak be seen. It sets the limits in the child it forks (they would
-# not leave room for a Python of its own), waits for it and writes the child's peak in KB to argv[1].
-_LAUNCHER = """
-import os, resource, sys
-peak_file, address_space, cpu, file_size, argv = sys.argv[1], *map(int, sys.argv[2:5]), sys.argv[5:]
-pid = os.fork()
-if pid == 0:
-    resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    os.execvp(argv[0], argv)
-_, status, usage = os.wait4(pid, 0)
-with open(peak_file, "w") as handle:
-    handle.write(str(usage.ru_maxrss))
-code = os.waitstatus_to_exitcode(status)
-os._exit(code if code >= 0 else 128 - code)
-"""
-
-
-def _launch(argv: list[str], peak_file: Path, timeout_s: float, memory_mb: int) -> list[str]:
-    cpu = math.ceil(timeout_s) + 1
-    limits = [str(memory_mb * 1024 * 1024), str(cpu), str(LOG_LIMIT_BYTES)]
-    return [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(peak_file), *limits, *argv]
-
-
 def _interpret(build: Path, use_dir: Path, command: str, timeout_s: float, memory_mb: int) -> RunResult:
     isolated = network_namespace_works()
     argv = (["unshare", "--net"] if isolated else []) + [str(build / "run-BlackBoxInterp")]
@@ -137,7 +110,8 @@ def _interpret(build: Path, use_dir: Path, command: str, timeout_s: float, memor
     with tempfile.TemporaryFile() as log_file:
         started = time.monotonic()
         try:
-            proc = subprocess.Popen(_launch(argv, peak_file, timeout_s, memory_mb), cwd=use_dir, stdin=subprocess.PIPE,
+            proc = subprocess.Popen(bounded_argv(argv, peak_file, timeout_s, memory_mb, LOG_LIMIT_BYTES), cwd=use_dir,
+                                    stdin=subprocess.PIPE,
                                     stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
         except OSError as err:
             raise ToolchainError(f"{build}: the interpreter did not start ({err})") from None

@@ -11,11 +11,14 @@ that batch and the build is never written.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import stat
 import subprocess
+import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +37,10 @@ BUILD_TIMEOUT_S = 300
 # A compile takes milliseconds; this bounds a compiler that hangs, not a slow one.
 BATCH_TIMEOUT_S = 60.0
 PER_SOURCE_TIMEOUT_S = 0.5
+# The compiler of a batch needs tens of MB; this bounds one that runs away (it then traps, or is killed).
+COMPILER_MEMORY_MB = 1024
+COMPILER_FILE_BYTES = 64 * 1024 * 1024  # a code or symbol file
+MIN_SOURCES_PER_PROCESS = 16
 TAIL_LINES = 5
 
 _MODULE_NAME = re.compile(r"^\s*(?:\(\*.*?\*\)\s*)*MODULE\s+([A-Za-z_]\w*)", re.S)
@@ -134,6 +141,37 @@ def _run_build(build: Path, origin: Path) -> None:
 
 # ---------------------------------------------------------------- compiling
 
+# BlackBox's compiler and interpreter are started by this small Python program, not by us: a forked
+# child starts with its parent's resident memory as its peak (Linux keeps it across exec), so only a
+# parent as small as this one lets the program's own peak be seen. It sets the limits in the child it
+# forks (they would not leave room for a Python of its own), waits for it and writes the child's peak
+# in KB to argv[1]. No preexec_fn: our callers run threads.
+_LAUNCHER = """
+import os, resource, sys
+peak_file, address_space, cpu, file_size, argv = sys.argv[1], *map(int, sys.argv[2:5]), sys.argv[5:]
+pid = os.fork()
+if pid == 0:
+    resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    os.execvp(argv[0], argv)
+_, status, usage = os.wait4(pid, 0)
+with open(peak_file, "w") as handle:
+    handle.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+os._exit(code if code >= 0 else 128 - code)
+"""
+
+
+def bounded_argv(argv: list[str], peak_file: Path, timeout_s: float, memory_mb: int, file_size: int) -> list[str]:
+    """`argv` run under limits: address space, CPU seconds (`timeout_s`), file size; its peak to `peak_file`."""
+    cpu = math.ceil(timeout_s) + 1
+    limits = [str(memory_mb * 1024 * 1024), str(cpu), str(file_size)]
+    return [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(peak_file), *limits, *argv]
+
+
+
 
 def module_path(module: str) -> str:
     """Where BlackBox looks for a module's source: `TstHello` -> `Tst/Mod/Hello.cp`.
@@ -173,11 +211,13 @@ def _line_col(text: str, offset: int, line_shift: int) -> tuple[int, int]:
     return max(1, text.count("\n", 0, offset) + 1 - line_shift), offset - line_start + 1
 
 
-def compile_sources(build: Path, sources: list[tuple[str, str]]) -> list[CompileResult]:
+def compile_sources(build: Path, sources: list[tuple[str, str]], processes: int = 1) -> list[CompileResult]:
     """Compile (name, text) sources with BlackBox's compiler, in order; one process per batch.
 
     Sources that would share a file (two `MODULE TstA`) go to successive rounds, each its own process;
-    so do the sources after one the compiler trapped on.
+    so do the sources after one the compiler trapped on. A later source may import an earlier one:
+    they share a folder. Sources that do not import each other (answers to judge) may be split over
+    up to `processes` compilers at once, each in its own folder.
     """
     prepared = [prepare_source(i, name, text) for i, (name, text) in enumerate(sources)]
     results: list[CompileResult | None] = [None] * len(prepared)
@@ -186,13 +226,26 @@ def compile_sources(build: Path, sources: list[tuple[str, str]]) -> list[Compile
         taken: dict[str, int] = {}
         for i in pending:
             taken.setdefault(prepared[i].path, i)
-        finished = _compile_round(build, [prepared[i] for i in taken.values()])
+        finished = _compile_split(build, [prepared[i] for i in taken.values()], processes)
         if not finished:  # a round that finishes nothing would repeat forever
             raise ToolchainError(f"{build}: the compiler finished none of {len(taken)} sources")
         for i in taken.values():
             results[i] = finished.get(prepared[i].path)
         pending = [i for i in pending if results[i] is None]
     return [result for result in results if result is not None]
+
+
+def _compile_split(build: Path, sources: list[_Source], processes: int) -> dict[str, CompileResult]:
+    # A compiler process costs about what a dozen small compiles do: split only what fills each.
+    parts = max(1, min(processes, len(sources) // MIN_SOURCES_PER_PROCESS))
+    if parts == 1:
+        return _compile_round(build, sources)
+    slices = [sources[k * len(sources) // parts:(k + 1) * len(sources) // parts] for k in range(parts)]
+    finished: dict[str, CompileResult] = {}
+    with ThreadPoolExecutor(max_workers=parts) as pool:
+        for part in pool.map(lambda part: _compile_round(build, part), slices):
+            finished |= part
+    return finished
 
 
 def _compile_round(build: Path, sources: list[_Source]) -> dict[str, CompileResult]:
@@ -207,10 +260,12 @@ def compile_in(build: Path, use_dir: Path, sources: list[_Source]) -> dict[str, 
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(source.text, encoding="utf-8", errors="replace", newline="\n")
     (use_dir / BATCH_LIST).write_text("".join(s.path + "\n" for s in sources), encoding="utf-8")
+    timeout_s = BATCH_TIMEOUT_S + PER_SOURCE_TIMEOUT_S * len(sources)
+    # Bounded: a source that overflows the compiler's stack grows it by gigabytes before it traps.
+    argv = bounded_argv([str(build / "run-dev0")], use_dir / ".peak", timeout_s, COMPILER_MEMORY_MB, COMPILER_FILE_BYTES)
     try:
-        done = subprocess.run([str(build / "run-dev0")], cwd=use_dir, input=f"{HELPER_MODULE}.Batch\n",
-                              capture_output=True, text=True, errors="replace",
-                              timeout=BATCH_TIMEOUT_S + PER_SOURCE_TIMEOUT_S * len(sources))
+        done = subprocess.run(argv, cwd=use_dir, input=f"{HELPER_MODULE}.Batch\n", capture_output=True, text=True,
+                              errors="replace", timeout=timeout_s)
     except (OSError, subprocess.TimeoutExpired) as err:
         raise ToolchainError(f"{build}: the compiler did not run ({err})") from None
     return _parse(done.stdout + done.stderr, sources, build)

@@ -10,6 +10,7 @@ judges alone: `judged_by` says which, so a report never passes one off as the ot
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,7 +57,9 @@ def judge_answers(answers: list[str], index: ApiIndex, build: Path | None) -> li
     """A verdict per answer; its code compiled with `build`'s compiler in one batch (the checker when None)."""
     units = [as_module(code) if code.strip() else "" for code in map(extract_code, answers)]
     present = [i for i, unit in enumerate(units) if unit]
-    compiled = dict(zip(present, compile_sources(build, [(f"answer{i}", units[i]) for i in present]))) if build else {}
+    # Answers do not import each other: every core can compile some.
+    batch = [(f"answer{i}", units[i]) for i in present]
+    compiled = dict(zip(present, compile_sources(build, batch, processes=os.cpu_count() or 1))) if build else {}
     verdicts = []
     for i, unit in enumerate(units):
         if not unit:

@@ -7,9 +7,11 @@ MODULE BbcopilotCompile;
 	<pos> is the character offset in the source: the compiler's own positions, which
 	DevCompiler.CompileText leaves in the text as DevMarkers views (the console log shows only
 	the first error). The messages are Dev/Rsrc/Errors' texts, looked up by the views' numbers.
+	It writes through Log, which prints at once: StdLog keeps its buffer until the command returns,
+	so a compiler that traps on one source would take the lines of all the others with it.
 *)
 
-	IMPORT Files, Views, TextModels, TextViews, TextMappers, StdLog, DevCompiler, DevMarkers, Services, Utf;
+	IMPORT Files, Views, TextModels, TextViews, TextMappers, Log, DevCompiler, DevMarkers, Services, Utf;
 
 	CONST listFile = "batch.txt"; tag = "@@";
 
@@ -73,11 +75,11 @@ MODULE BbcopilotCompile;
 		VAR t: TextModels.Model; r: TextModels.Reader; v: Views.View; error: BOOLEAN;
 			views: INTEGER; start: LONGINT; msg: ARRAY 1024 OF CHAR;
 	BEGIN
-		StdLog.String(tag + "begin "); StdLog.String(path); StdLog.Ln;
+		Log.String(tag + "begin "); Log.String(path); Log.Ln;
 		start := Services.Ticks();
 		t := ReadText(path);
 		IF t = NIL THEN
-			StdLog.String(tag + "error 0 0 cannot read the source as UTF-8"); StdLog.Ln; error := TRUE
+			Log.String(tag + "error 0 0 cannot read the source as UTF-8"); Log.Ln; error := TRUE
 		ELSE
 			DevCompiler.CompileText(t, 0, error);
 			IF error THEN
@@ -87,16 +89,16 @@ MODULE BbcopilotCompile;
 				WHILE ~r.eot DO
 					IF v IS DevMarkers.View THEN
 						Message(v(DevMarkers.View).err, msg);
-						StdLog.String(tag + "error "); StdLog.Int(r.Pos() - 1 - views);
-						StdLog.Int(v(DevMarkers.View).err); StdLog.Char(" "); StdLog.String(msg); StdLog.Ln
+						Log.String(tag + "error "); Log.Int(r.Pos() - 1 - views);
+						Log.Int(v(DevMarkers.View).err); Log.Char(" "); Log.String(msg); Log.Ln
 					END;
 					INC(views); r.ReadView(v)
 				END
 			END
 		END;
-		StdLog.String(tag + "end "); StdLog.String(path);
-		IF error THEN StdLog.String(" failed") ELSE StdLog.String(" ok") END;
-		StdLog.Int(SHORT(Services.Ticks() - start)); StdLog.Ln
+		Log.String(tag + "end "); Log.String(path);
+		IF error THEN Log.String(" failed") ELSE Log.String(" ok") END;
+		Log.Int(SHORT(Services.Ticks() - start)); Log.Ln
 	END Compile;
 
 	PROCEDURE Batch*;
@@ -104,7 +106,7 @@ MODULE BbcopilotCompile;
 	BEGIN
 		LoadMessages;
 		t := ReadText(listFile);
-		IF t = NIL THEN StdLog.String(tag + "nobatch"); StdLog.Ln; RETURN END;
+		IF t = NIL THEN Log.String(tag + "nobatch"); Log.Ln; RETURN END;
 		r := t.NewReader(NIL); r.SetPos(0); i := 0; r.ReadChar(ch);
 		WHILE ~r.eot DO
 			IF (ch = 0AX) OR (ch = 0DX) THEN
@@ -114,7 +116,7 @@ MODULE BbcopilotCompile;
 			r.ReadChar(ch)
 		END;
 		IF i > 0 THEN line[i] := 0X; Compile(line) END;
-		StdLog.String(tag + "done"); StdLog.Ln
+		Log.String(tag + "done"); Log.Ln
 	END Batch;
 
 END BbcopilotCompile.
