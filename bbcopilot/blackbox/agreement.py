@@ -41,7 +41,7 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 from bbcopilot.blackbox.mutants import KINDS, imports, mutants
-from bbcopilot.blackbox.toolchain import CompileResult, ToolchainError, compile_in, prepare_source
+from bbcopilot.blackbox.toolchain import CompileResult, ToolchainError, compile_in, compile_in_rounds, prepare_source
 from bbcopilot.convert import convert_file
 from bbcopilot.cpcheck import Diagnostic, check_source
 from bbcopilot.cpcheck.lexer import Positions, scan
@@ -198,19 +198,7 @@ def _compile_all(build: Path, use_dir: Path, sources: list[tuple[str, str]], fir
     do the ones after a source the compiler trapped on.
     """
     prepared = [prepare_source(first_index + i, name, text) for i, (name, text) in enumerate(sources)]
-    results: list[CompileResult | None] = [None] * len(prepared)
-    pending = list(range(len(prepared)))
-    while pending:
-        taken: dict[str, int] = {}
-        for i in pending:
-            taken.setdefault(prepared[i].path, i)
-        finished = _compile_or_isolate(build, use_dir, [prepared[i] for i in taken.values()])
-        if not finished:
-            raise ToolchainError(f"{build}: the compiler finished none of {len(taken)} sources")
-        for i in taken.values():
-            results[i] = finished.get(prepared[i].path)
-        pending = [i for i in pending if results[i] is None]
-    return [r for r in results if r is not None]
+    return compile_in_rounds(build, prepared, lambda batch: _compile_or_isolate(build, use_dir, batch))
 
 
 def _compile_or_isolate(build: Path, use_dir: Path, sources: list) -> dict[str, CompileResult]:

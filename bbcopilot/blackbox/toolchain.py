@@ -18,6 +18,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -220,13 +221,21 @@ def compile_sources(build: Path, sources: list[tuple[str, str]], processes: int 
     up to `processes` compilers at once, each in its own folder.
     """
     prepared = [prepare_source(i, name, text) for i, (name, text) in enumerate(sources)]
+    return compile_in_rounds(build, prepared, lambda batch: _compile_split(build, batch, processes))
+
+
+def compile_in_rounds(build: Path, prepared: list[_Source],
+                      compile_round: Callable[[list[_Source]], dict[str, CompileResult]]) -> list[CompileResult]:
+    """The results of `prepared`, in order: each round `compile_round`s the pending sources of distinct
+    paths (results by path); what it did not finish (a second source of one path, the sources after a
+    trap) goes to the next round."""
     results: list[CompileResult | None] = [None] * len(prepared)
     pending = list(range(len(prepared)))
     while pending:
         taken: dict[str, int] = {}
         for i in pending:
             taken.setdefault(prepared[i].path, i)
-        finished = _compile_split(build, [prepared[i] for i in taken.values()], processes)
+        finished = compile_round([prepared[i] for i in taken.values()])
         if not finished:  # a round that finishes nothing would repeat forever
             raise ToolchainError(f"{build}: the compiler finished none of {len(taken)} sources")
         for i in taken.values():
