@@ -72,11 +72,7 @@ def spans_of(document: dict, budget: int, count_tokens: Callable[[str], int]) ->
     context = _document_context(document)
     if not text:
         return []
-    header_end, header = 0, ""
-    if document.get("kind") == "Mod":
-        header_end, header, units = _module_units(text)
-    else:
-        units = _documentation_units(text)
+    header_end, header, units = _structure(document)
     with_header = f"{context}\nModule header:\n{header}" if header else context
     if header and count_tokens(with_header) > budget // 2:
         with_header = f"{context}\nModule header:\n{_header_without_comments(header)}"
@@ -113,6 +109,18 @@ def spans_of(document: dict, budget: int, count_tokens: Callable[[str], int]) ->
             spans.append(Span(text[start:end], context_at(start), start, end, unit.defines))
     flush()
     return spans
+
+
+def units_of(document: dict) -> list[Unit]:
+    """The structural units of a document, in order, tiling its text (what `spans_of` packs)."""
+    return _structure(document)[2]
+
+
+def _structure(document: dict) -> tuple[int, str, list[Unit]]:
+    """(header end, module header, units): the header is empty for documentation."""
+    if document.get("kind") == "Mod":
+        return _module_units(document["text"])
+    return 0, "", _documentation_units(document["text"])
 
 
 def _document_context(document: dict) -> str:

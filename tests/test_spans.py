@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from bbcopilot.spans import approximate_tokens, main, spans_of
+from bbcopilot.spans import approximate_tokens, main, spans_of, units_of
 
 from tests.conftest import BBCP
 
@@ -105,6 +105,29 @@ def test_each_procedure_is_a_unit_with_the_header_as_context():
         assert "Module: DemoStacks" in span.context and "Subsystem: Demo" in span.context
     # the span holding the header shows it as text, not twice
     assert spans[0].text.startswith("MODULE DemoStacks;") and "Module header:" not in spans[0].context
+
+
+def test_module_units_are_its_top_level_declarations():
+    units = units_of(module_doc())
+    assert units[0].start == 0 and units[-1].end == len(MODULE)
+    assert all(a.end == b.start for a, b in zip(units, units[1:]))
+    firsts = [MODULE[u.start:u.end].strip().splitlines()[0] for u in units]
+    # no unit at `Visit* = PROCEDURE`, `PROCEDURE^ Report` or the nested `PROCEDURE Full`
+    assert firsts == ["MODULE DemoStacks;", "CONST max* = 10;", "TYPE", "VAR top: Stack;",
+                      "PROCEDURE Push* (s: Stack; x: INTEGER);", "PROCEDURE (s: Stack) Each* (visit: Visit), NEW;",
+                      "PROCEDURE Report (s: Stack);", "BEGIN"]
+    assert [u.defines for u in units] == [(), (), ("Visit", "Stack"), (), ("Push",), ("Stack.Each",), ("Report",), ()]
+    assert MODULE[units[4].start:units[4].end].rstrip().endswith("END Push;")
+    assert MODULE[units[-1].start:].rstrip().endswith("END DemoStacks.")
+
+
+def test_bodiless_procedures_end_at_their_heading():
+    text = ("MODULE DemoViews;\n\tTYPE View* = POINTER TO ABSTRACT RECORD END;\n\n"
+            "\tPROCEDURE (v: View) Draw*, NEW, ABSTRACT;\n\tPROCEDURE (v: View) Tidy*, NEW, EMPTY;\n\n"
+            "\tPROCEDURE [code] Halt 0CCH;\n\n\tPROCEDURE Do*;\n\tBEGIN\n\tEND Do;\n\nEND DemoViews.\n")
+    units = units_of({"text": text, "kind": "Mod"})
+    assert [u.defines for u in units] == [(), ("View",), ("View.Draw",), ("View.Tidy",), ("Halt",), ("Do",), ()]
+    assert text[units[-1].start:].strip() == "END DemoViews."  # the module end and what follows it
 
 
 def test_procedure_types_and_forward_declarations_are_not_split_points():
