@@ -19,7 +19,7 @@ import logging
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,7 +155,7 @@ def _pieces(text: str, start: int, end: int, fits: Callable[[int, int], bool],
             yield from _greedy(_cuts(text, word_start, word_end, lambda s, e: range(1, e - s)), fits)
 
 
-def _cuts(text: str, start: int, end: int, offsets: Callable[[int, int], object]) -> list[tuple[int, int]]:
+def _cuts(text: str, start: int, end: int, offsets: Callable[[int, int], Iterable[int]]) -> list[tuple[int, int]]:
     """[start, end) cut after each relative offset `offsets` gives (inside the range), as consecutive pieces."""
     bounds = [start] + [start + o for o in offsets(start, end) if 0 < o < end - start] + [end]
     return list(zip(bounds, bounds[1:]))
@@ -345,7 +345,8 @@ def _definition_names(block: str) -> tuple[str, ...]:
 
 # --- figures --------------------------------------------------------------------------------------
 
-def _tokenizer_count(path: str) -> Callable[[str], int]:
+def tokenizer_count(path: str) -> Callable[[str], int]:
+    """Count tokens as the tokenizer at `path` (a folder or hub name) does, without special tokens."""
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(path)
@@ -377,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
                                             "default: an approximation from words and characters")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    count = _tokenizer_count(args.tokenizer) if args.tokenizer else approximate_tokens
+    count = tokenizer_count(args.tokenizer) if args.tokenizer else approximate_tokens
     documents, failures = tree_documents(args.root)
     for relpath, reason in failures:
         log.error("%s: skipped: %s", relpath, reason)

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from bbcopilot.spans import approximate_tokens, main, spans_of, units_of
+from bbcopilot.spans import approximate_tokens, main, spans_of, tokenizer_count, units_of
 
 from tests.conftest import BBCP
 
@@ -224,3 +224,21 @@ def test_figure_printer_counts_a_tree(shared_dir, tmp_path, capsys):
     assert main([str(tree)]) == 0
     out = capsys.readouterr().out
     assert "1 documents" in out and "spans at 1536 tokens" in out and "Mod: 1 documents" in out
+
+
+def test_a_header_whose_comments_fill_the_budget_is_shown_without_them():
+    comment = "(* " + " ".join(f"note{i}" for i in range(100)) + " *)\n"
+    text = MODULE.replace("(* A stack of integers. *)\n", comment)
+    spans = spans_of(module_doc(text), 120, words)
+    assert_tiles(spans, text)
+    within(spans, 120)
+    push = next(span for span in spans if "Push" in span.defines)
+    assert "MODULE DemoStacks ; IMPORT Log ;" in push.context and "note5" not in push.context
+
+
+def test_spans_fit_a_real_tokenizer(tiny_model):
+    count = tokenizer_count(str(tiny_model))
+    spans = spans_of(module_doc(), 300, count)
+    assert_tiles(spans, MODULE)
+    within(spans, 300, count)
+    assert len(spans) > 1
