@@ -44,7 +44,7 @@ COMPILER_FILE_BYTES = 64 * 1024 * 1024  # a code or symbol file
 MIN_SOURCES_PER_PROCESS = 16
 TAIL_LINES = 5
 
-_MODULE_NAME = re.compile(r"^\s*(?:\(\*.*?\*\)\s*)*MODULE\s+([A-Za-z_]\w*)", re.S)
+MODULE_NAME = re.compile(r"^\s*(?:\(\*.*?\*\)\s*)*MODULE\s+([A-Za-z_]\w*)", re.S)
 _NON_BMP = re.compile("[\U00010000-\U0010ffff]")
 _ERROR = re.compile(r"@@error\s+(-?\d+)\s+(-?\d+) ?(.*)")
 _END = re.compile(r"@@end (\S+) (ok|failed)\s+(-?\d+)")
@@ -200,7 +200,7 @@ def prepare_source(index: int, name: str, text: str) -> _Source:
     # BlackBox's CHAR is 16-bit: a character beyond it would take two and shift every later offset.
     text = _NON_BMP.sub("\ufffd", text)
     module = as_module(text)
-    found = _MODULE_NAME.match(module)
+    found = MODULE_NAME.match(module)
     # A MODULE without a usable name still goes to the compiler, which names the fault.
     path = module_path(found.group(1)) if found else f"Bbcopilot/Mod/Unnamed{index}.cp"
     return _Source(name, module, path, 0 if module is text else module.count("\n", 0, module.find("\n") + 1))

@@ -20,11 +20,11 @@ from pathlib import Path
 from bbcopilot.api_index import imports_of
 from bbcopilot.blackbox.bench.tasks import CHECK_MODULE, NONCE, Task, harness_source
 from bbcopilot.blackbox.sandbox import run_command
+from bbcopilot.blackbox.toolchain import MODULE_NAME
 from bbcopilot.cpcheck.lexer import scan
 
 OUTCOMES = ("passed", "failed", "no_code", "wrong_module", "forbidden_import", "compile_error",
             "tests_do_not_compile", "trap", "timeout", "memory")
-_MODULE_LINE = re.compile(r"^\s*(?:\(\*.*?\*\)\s*)*MODULE\s+([A-Za-z_]\w*)", re.S)
 _CASE = re.compile(r"^@@case (\S+) (\d+) (pass|fail)\b ?(.*)$", re.M)
 
 
@@ -40,19 +40,14 @@ class TaskOutcome:
     errors: list[tuple[int, int, str]] = field(default_factory=list)  # the answer's compile errors
     detail: str = ""  # one line: the first failure, the trap, the reason
 
-    @property
-    def fraction(self) -> float:
-        """Share of the task's cases passed (a reward's signal)."""
-        return self.passed / self.cases if self.cases else 0.0
-
 
 def answer_module(task: Task, code: str) -> str:
     """The code as the task's module: procedures without a MODULE line go inside the skeleton's header."""
-    if _MODULE_LINE.match(code):
+    if MODULE_NAME.match(code):
         return code
     header = task.skeleton[: task.skeleton.find(";") + 1]
-    imports = next((f"IMPORT {', '.join(module.value for _, module in found)};"
-                    for found in [imports_of(scan(task.skeleton).tokens)] if found), "")
+    modules = [module.value for _, module in imports_of(scan(task.skeleton).tokens)]
+    imports = f"IMPORT {', '.join(modules)};" if modules else ""
     return f"{header}\n\t{imports}\n{code}\nEND {task.module}.\n"
 
 
@@ -61,7 +56,7 @@ def run_task(build: Path, task: Task, code: str, timeout_s: float = 10, memory_m
     if not code.strip():
         return TaskOutcome(task.id, "no_code", cases=task.cases, detail="the answer has no code")
     source = answer_module(task, code)
-    declared = _MODULE_LINE.match(source)
+    declared = MODULE_NAME.match(source)
     if declared.group(1) != task.module:
         return TaskOutcome(task.id, "wrong_module", cases=task.cases,
                            detail=f"MODULE {declared.group(1)}, but the task asks for {task.module}")
@@ -117,10 +112,9 @@ def suite_figures(tasks: list[Task], outcomes: list[list[TaskOutcome]], ks: list
     samples = [o for per_task in outcomes for o in per_task]
     flags = [h for per_task in hallucinated for h in per_task]
     n_samples = max(len(samples), 1)
-    figures = {
+    return {
         "compile_rate": sum(o.compiled for o in samples) / n_samples,
         **{f"pass@{k}": sum(pass_at_k(len(per_task), sum(o.status == "passed" for o in per_task), k)
                             for per_task in outcomes) / max(len(tasks), 1) for k in ks},
         "hallucination_rate": sum(flags) / n_samples,
     }
-    return figures
