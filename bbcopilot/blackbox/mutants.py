@@ -40,6 +40,11 @@ def _at(sc: Scan, pos: int) -> str:
     return f"{line}:{col}"
 
 
+def _token_replaced(kind: str, what: str, text: str, sc: Scan, tok: Token, new: str) -> Mutant:
+    """The mutant that writes `new` for token `tok`; its description is `what` and where."""
+    return Mutant(kind, f"{what} at {_at(sc, tok.start_pos)}", _replace(text, tok.start_pos, tok.end_pos, new))
+
+
 def _replace(text: str, start: int, end: int, new: str) -> str:
     # A deletion that would glue two words (or a word and a number) into one token keeps them apart.
     if not new and start > 0 and end < len(text) and (text[start - 1].isalnum() or text[start - 1] == "_") \
@@ -99,8 +104,7 @@ def delete_token(text: str, rng: random.Random, sc: Scan | None = None) -> Mutan
     if not sc.tokens:
         return None
     tok = rng.choice(sc.tokens)
-    return Mutant("delete-token", f"deleted {text[tok.start_pos:tok.end_pos]!r} at {_at(sc, tok.start_pos)}",
-                  _replace(text, tok.start_pos, tok.end_pos, ""))
+    return _token_replaced("delete-token", f"deleted {text[tok.start_pos:tok.end_pos]!r}", text, sc, tok, "")
 
 
 # Keywords that stand where the other is easy to write by mistake.
@@ -124,8 +128,7 @@ def swap_keyword(text: str, rng: random.Random, sc: Scan | None = None) -> Mutan
         new = _KEYWORD_PAIRS[tok.type]
     else:
         new = rng.choice([k for k in _KEYWORD_LIST if k != tok.type])
-    return Mutant("swap-keyword", f"{tok.value} -> {new} at {_at(sc, tok.start_pos)}",
-                  _replace(text, tok.start_pos, tok.end_pos, new))
+    return _token_replaced("swap-keyword", f"{tok.value} -> {new}", text, sc, tok, new)
 
 
 def duplicate_token(text: str, rng: random.Random, sc: Scan | None = None) -> Mutant | None:
@@ -171,8 +174,7 @@ def replace_operator(text: str, rng: random.Random, sc: Scan | None = None) -> M
     tok = rng.choice(sites)
     old = text[tok.start_pos:tok.end_pos]
     new = rng.choice(_OPERATOR_SLIPS[old])
-    return Mutant("replace-operator", f"{old!r} -> {new!r} at {_at(sc, tok.start_pos)}",
-                  _replace(text, tok.start_pos, tok.end_pos, new))
+    return _token_replaced("replace-operator", f"{old!r} -> {new!r}", text, sc, tok, new)
 
 
 # ---------------------------------------------------------------- Delphi-ised corruptions
@@ -209,8 +211,8 @@ def delphi_lowercase_keyword(text: str, rng: random.Random, sc: Scan | None = No
     if not sites:
         return None
     tok = rng.choice(sites)
-    return Mutant("delphi-lowercase-keyword", f"{tok.value} -> {tok.value.lower()} at {_at(sc, tok.start_pos)}",
-                  _replace(text, tok.start_pos, tok.end_pos, tok.value.lower()))
+    lower = tok.value.lower()
+    return _token_replaced("delphi-lowercase-keyword", f"{tok.value} -> {lower}", text, sc, tok, lower)
 
 
 def delphi_string_type(text: str, rng: random.Random, sc: Scan | None = None) -> Mutant | None:
@@ -251,8 +253,7 @@ def delphi_const_assign(text: str, rng: random.Random, sc: Scan | None = None) -
     if not sites:
         return None
     tok = rng.choice(sites)
-    return Mutant("delphi-const-assign", f"CONST '=' -> ':=' at {_at(sc, tok.start_pos)}",
-                  _replace(text, tok.start_pos, tok.end_pos, ":="))
+    return _token_replaced("delphi-const-assign", "CONST '=' -> ':='", text, sc, tok, ":=")
 
 
 _PLAIN_COMMENT = re.compile(r"\(\*((?:(?!\(\*|\*\))[^{}])*)\*\)", re.S)
@@ -325,8 +326,7 @@ def delphi_var_param(text: str, rng: random.Random, sc: Scan | None = None) -> M
     if not sites:
         return None
     tok = rng.choice(sites)
-    return Mutant("delphi-var-param", f"VAR parameter -> var at {_at(sc, tok.start_pos)}",
-                  _replace(text, tok.start_pos, tok.end_pos, "var"))
+    return _token_replaced("delphi-var-param", "VAR parameter -> var", text, sc, tok, "var")
 
 
 # Names that models invent for BlackBox modules (none of them is exported by the module).
