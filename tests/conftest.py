@@ -75,6 +75,27 @@ def tiny_model(tmp_path_factory) -> Path:
     return build_tiny_model(TINY_TEXTS, tmp_path_factory.mktemp("tiny-model"), vocab_size=600)
 
 
+@pytest.fixture(scope="session")
+def served_model(tiny_model):
+    """The tiny model behind a real OpenAI-compatible server (`transformers serve`); yields its /v1 URL."""
+    import subprocess
+    import sys
+
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "transformers"), "serve", str(tiny_model), "--host", "127.0.0.1",
+         "--port", str(port), "--device", "cpu"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{url}/v1/models", 60)
+        yield f"{url}/v1"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     import socket
