@@ -198,8 +198,9 @@ class ConcurrentChat:
                 retries += taken
                 if with_schema and _refuses_response_format(err):
                     if figures.response_format is not False:
-                        log.warning("%s refuses response_format (%s)%s", self.base_url, _server_message(err),
-                                    "; sending requests without it" if self.response_format == "auto" else "")
+                        then = "; sending requests without it" if self.response_format == "auto" else ""
+                        log.warning("%s refuses response_format (%s)%s", self.base_url,
+                                    self._redact(_server_message(err)), then)
                     figures.response_format = False
                     if self.response_format == "auto":
                         with_schema = False
@@ -236,7 +237,10 @@ class ConcurrentChat:
             text = f"connection failed {tries}: {reason} ({self.base_url})"
         else:
             text = f"{type(err).__name__} {tries}: {err.message}"
-        # The key is only ever in a header, but a server may echo it back: never pass it on.
+        return self._redact(text)
+
+    def _redact(self, text: str) -> str:
+        # The key is only ever sent in a header, but a server may echo it back: never pass it on.
         return text.replace(self._api_key, "***") if self._api_key else text
 
 
