@@ -262,17 +262,35 @@ def _exact_key(text: str) -> str:
     return hashlib.sha256(" ".join(text.lower().split()).encode("utf-8")).hexdigest()
 
 
-def _shingles(text: str, size: int) -> set[bytes]:
+def shingles(text: str, size: int) -> set[bytes]:
+    """The `size`-word shingles of a text (lower-cased `\\w+` words) that MinHash compares."""
     words = _WORD.findall(text.lower())
     if len(words) <= size:
         return {" ".join(words).encode("utf-8")}
     return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
 
 
-def deduplicate(rows: list[DocumentRow], settings: DatasetSettings, report: CorpusReport) -> list[DocumentRow]:
-    """Drop exact, then near duplicates (MinHash LSH); the first row of each cluster stays."""
+def near_duplicates(texts: Iterable[str], threshold: float, shingle_words: int, permutations: int) -> list[int | None]:
+    """For each text in order, the position of an earlier kept text it nearly repeats (MinHash LSH at
+    Jaccard `threshold`), or None: it is kept, and later texts are compared with it."""
     from datasketch import MinHash, MinHashLSH
 
+    lsh = MinHashLSH(threshold=threshold, num_perm=permutations)
+    repeats: list[int | None] = []
+    for position, text in enumerate(texts):
+        signature = MinHash(num_perm=permutations, seed=1)
+        signature.update_batch(list(shingles(text, shingle_words)))
+        near = lsh.query(signature)
+        if near:
+            repeats.append(min(map(int, near)))
+            continue
+        lsh.insert(str(position), signature)
+        repeats.append(None)
+    return repeats
+
+
+def deduplicate(rows: list[DocumentRow], settings: DatasetSettings, report: CorpusReport) -> list[DocumentRow]:
+    """Drop exact, then near duplicates (MinHash LSH); the first row of each cluster stays."""
     kept, seen_exact = [], set()
     for row in rows:
         key = _exact_key(row.text)
@@ -282,15 +300,13 @@ def deduplicate(rows: list[DocumentRow], settings: DatasetSettings, report: Corp
         seen_exact.add(key)
         kept.append(row)
 
-    lsh = MinHashLSH(threshold=settings.dedup_threshold, num_perm=settings.minhash_permutations)
+    repeats = near_duplicates((row.text for row in kept), settings.dedup_threshold, settings.shingle_words,
+                              settings.minhash_permutations)
     unique = []
-    for index, row in enumerate(kept):
-        signature = MinHash(num_perm=settings.minhash_permutations, seed=1)
-        signature.update_batch(list(_shingles(row.text, settings.shingle_words)))
-        if lsh.query(signature):
+    for row, repeat in zip(kept, repeats):
+        if repeat is not None:
             report.dropped[(row.source, "near duplicate")] += 1
             continue
-        lsh.insert(str(index), signature)
         unique.append(row)
     return unique
 

@@ -60,6 +60,7 @@ def rouge_l(prediction: str, reference: str) -> float:
 # ---------------------------------------------------------------- code answers
 
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.M | re.S)
+_OPEN_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n", re.M)  # a fence the answer never closed
 _MODULE = re.compile(r"\bMODULE\s+(\w+)\s*;.*?\bEND\s+\1\s*\.", re.S)
 # A Pascal/Delphi program or unit written instead of a module is code too (and the habit to catch).
 _PASCAL = re.compile(r"^[ \t]*(?:program|unit)\s+\w+\s*;.*?\bend\s*\.", re.S | re.M | re.I)
@@ -78,13 +79,24 @@ def extract_code(answer: str) -> str:
     """
     blocks = [m.group(2).strip("\n") for m in _FENCE.finditer(answer)]
     if not blocks:
-        opened = re.search(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n", answer, re.M)
+        opened = _OPEN_FENCE.search(answer)
         if opened:
             blocks = [answer[opened.end() :].strip("\n")]
     if blocks:
         return "\n\n".join(b for b in blocks if b.strip())
     module = _MODULE.search(answer) or _PASCAL.search(answer)
     return module.group(0) if module else ""
+
+
+def prose_of(answer: str) -> str:
+    """The answer less the code `extract_code` takes from it: what the answer says in words."""
+    if _FENCE.search(answer):
+        return _FENCE.sub("", answer)
+    opened = _OPEN_FENCE.search(answer)
+    if opened:
+        return answer[: opened.start()]
+    module = _MODULE.search(answer) or _PASCAL.search(answer)
+    return answer[: module.start()] + answer[module.end() :] if module else answer
 
 
 def as_module(code: str) -> str:
