@@ -135,6 +135,12 @@ def test_the_question_names_its_module(names):
     assert self_contained_reason(pair("What does NewReader return?", answer, docu), names) == \
         "question names none of TextModels, Text"
     assert self_contained_reason(pair("What does NewReader of TextModels return?", answer, docu), names) is None
+    report = real_span("Docu/CP-Lang.odc", "WITH")  # a top-level page: the language report
+    with_answer = "It executes the statement sequence whose guard holds, with the variable of the extended type."
+    assert self_contained_reason(pair("What does a WITH statement do?", with_answer, report), names).startswith(
+        "question names none of Component Pascal Language Report, Component Pascal, ")
+    assert self_contained_reason(pair("What does a WITH statement do in Component Pascal?", with_answer, report),
+                                 names) is None
     ru = models_docu("ru")
     ru_answer = "Она возвращает читателя, связанного с текстом."
     assert self_contained_reason(pair("Что возвращает NewReader?", ru_answer, ru), names) is not None

@@ -313,10 +313,11 @@ def _sentences(text: str) -> list[str]:
 
 # A name as prose writes it: bare, `backticked`, quoted; qualified or not.
 _NAME = r"[`\"'«“]?(?P<name>[A-Za-z]\w*(?:\.[A-Za-z]\w*)*)[`\"'»”]?"
-_EN_LANGUAGE = r"(?:the\s+)?(?:Component\s+Pascal(?:\s+language)?|CP|(?:this|the)\s+language(?:\s+itself)?)"
-_EN_BUILT_IN = r"(?:built[-\s]?in|predeclared|pre-declared|predefined|pre-defined|intrinsic)"
+_EN_LANGUAGE = r"\b(?:the\s+)?(?:Component\s+Pascal(?:\s+language)?|(?:this|the)\s+language(?:\s+itself)?)"
+_EN_BUILT_IN = r"(?:built[-\s]?in|predeclared|pre-declared|intrinsic)"
 # "Standard" is the language report's word for its predeclared procedures, but BlackBox's Std modules are standard too.
-_EN_STANDARD = r"(?:standard|basic|primitive|fundamental|core|native)"
+# "Predefined" too: a module's predefined values ("Fonts.bold is predefined") are the module's.
+_EN_STANDARD = r"(?:standard|predefined|pre-defined|basic|primitive|fundamental|core|native)"
 _EN_KIND = r"(?:types?|procedures?|functions?|constants?|identifiers?|names?|routines?|operations?)"
 _RU_LANGUAGE = r"(?:язык\w*\s+Component\s+Pascal|Component\s+Pascal|язык\w*)"
 _RU_BUILT_IN_STRONG = r"(?:встроенн\w*|предопредел[её]нн\w*|предобъявленн\w*)"
@@ -377,7 +378,7 @@ def _subject_reason(candidate: Candidate) -> str | None:
         return f"question does not name the module {span.module}"
     subjects = [s for s in (span.title, span.subsystem) if s]
     if not span.subsystem:  # a top-level page is about the language or the framework as a whole
-        subjects += [LANGUAGE, FRAMEWORK]
+        subjects = list(dict.fromkeys([*subjects, LANGUAGE, FRAMEWORK, "BlackBox"]))
     if any(_word_in(s, question, ignore_case=True) for s in subjects):
         return None
     return f"question names none of {', '.join(subjects) or '(nothing: the page has no title)'}"
@@ -393,21 +394,29 @@ def _language_claim_reason(candidate: Candidate, names: Names) -> str | None:
             for pattern in _LANGUAGE_CLAIMS:
                 for match in pattern.finditer(sentence):
                     name = match.group("name")
-                    if names.module_specific(name, candidate.span) and not _denied(match, sentence) \
+                    if _named(match, sentence) and names.module_specific(name, candidate.span) \
+                            and not _denied(match, sentence) \
                             and not _placed(name, match, sentence, names, candidate.span):
                         return (f"{part} presents {names.describe(name, candidate.span)} as part of the {LANGUAGE} "
                                 f"language: \"{_excerpt(sentence, 100)}\"")
             for match in _IN_LANGUAGE.finditer(sentence):
                 name = match.group("name")
                 owners = names.owners_of(name, candidate.span)
-                if names.module_specific(name, candidate.span) and not _denied(match, sentence) \
-                        and not any(_word_in(o, sentence) for o in owners):
+                if _named(match, sentence) and names.module_specific(name, candidate.span) \
+                        and not _denied(match, sentence) and not any(_word_in(o, sentence) for o in owners):
                     return (f"{part} presents {names.describe(name, candidate.span)} as part of the {LANGUAGE} "
                             f"language without its module: \"{_excerpt(sentence, 100)}\"")
     return None
 
 
 _LANGUAGE_MENTION = re.compile(r"Component\s+Pascal|\blanguage\b|\bязык", re.I)
+
+
+def _named(match: re.Match, sentence: str) -> bool:
+    """Whether the words matched as a name are written as one: qualified, `quoted` or capitalised
+    (lower-case "name", "byte" or "system" in running prose are words; the index has them too)."""
+    name, start = match.group("name"), match.start("name")
+    return "." in name or not name.islower() or sentence[start - 1 : start] in ("`", '"', "'", "«", "“")
 
 
 def _denied(match: re.Match, sentence: str) -> bool:
