@@ -167,6 +167,7 @@ DENIED_OR_TRUE = [
     "TextModels.Model isn't built into the language.",
     "INTEGER is a built-in type of Component Pascal.",  # predeclared: the language's own
     "The standard procedure LEN gives the length of an array.",
+    "The standard procedure StdLog.String writes a string; Ln is a standard procedure of StdLog.",
     "Model is a type of the module TextModels.",
     "In Component Pascal with BlackBox, TextModels.Model is the type of the TextModels module.",
     "Model не является встроенным типом Component Pascal: он объявлен в модуле TextModels.",

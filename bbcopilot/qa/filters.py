@@ -26,7 +26,7 @@ import json
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -112,7 +112,8 @@ class FilterReport:
         examples = [(f.name, e) for f in self.filters for e in f.examples]
         if examples:
             lines += ["", "Dropped examples:", ""]
-            lines += [f"- {name}: `{e.id}`: {e.reason}; Q: {_flat(e.question)} A: {_flat(e.answer)}" for name, e in examples]
+            lines += [f"- {name}: `{e.id}`: {e.reason}; Q: {_flat(e.question)} A: {_flat(e.answer)}"
+                      for name, e in examples]
         return "\n".join(lines)
 
 
@@ -153,7 +154,8 @@ def _run_filters(what: str, items: list[Any], filters: Sequence[tuple[str, Filte
         count.kept = len(kept)
         counts.append(count)
         remaining = kept
-    return FilterReport(what, len(items), remaining, counts, _warning(what, len(items), remaining, counts, min_kept_fraction))
+    warning = _warning(what, len(items), remaining, counts, min_kept_fraction)
+    return FilterReport(what, len(items), remaining, counts, warning)
 
 
 def _warning(what: str, total: int, kept: list, counts: list[FilterCount], min_kept_fraction: float) -> str | None:
@@ -236,6 +238,9 @@ def language_reason(candidate: Candidate) -> str | None:
 # The language's and the framework's own names: "Component" is CtlVBIDE's too, but prose means the language.
 _OUR_NAMES = frozenset(f"{LANGUAGE} {FRAMEWORK} BlackBox".split())
 _SPAN_MODULE = re.compile(r"\b(?:MODULE|DEFINITION)\s+([A-Za-z]\w*)")
+# How prose writes names: `M.Name` (a path's "Models.odc" is not one), and CamelCase words.
+_QUALIFIED = re.compile(r"(?<![\w./])([A-Za-z]\w*)((?:\.[A-Za-z]\w*)+)")
+_CAMEL_CASE = re.compile(r"(?<![\w.])(?:[A-Z][a-z0-9]+[A-Z]|[a-z]+[A-Z])\w*(?![\w.])")
 
 
 class Names:
@@ -315,8 +320,8 @@ def _sentences(text: str) -> list[str]:
 _NAME = r"[`\"'«“]?(?P<name>[A-Za-z]\w*(?:\.[A-Za-z]\w*)*)[`\"'»”]?"
 _EN_LANGUAGE = r"\b(?:the\s+)?(?:Component\s+Pascal(?:\s+language)?|(?:this|the)\s+language(?:\s+itself)?)"
 _EN_BUILT_IN = r"(?:built[-\s]?in|predeclared|pre-declared|intrinsic)"
-# "Standard" is the language report's word for its predeclared procedures, but BlackBox's Std modules are standard too.
-# "Predefined" too: a module's predefined values ("Fonts.bold is predefined") are the module's.
+# Words a module's names are given too: "standard" is the language report's word for its predeclared
+# procedures, but BlackBox's Std modules are standard; "Fonts.bold is predefined" is Fonts' value.
 _EN_STANDARD = r"(?:standard|predefined|pre-defined|basic|primitive|fundamental|core|native)"
 _EN_KIND = r"(?:types?|procedures?|functions?|constants?|identifiers?|names?|routines?|operations?)"
 _RU_LANGUAGE = r"(?:язык\w*\s+Component\s+Pascal|Component\s+Pascal|язык\w*)"
@@ -356,9 +361,10 @@ _LANGUAGE_CLAIMS = [re.compile(pattern, re.I) for pattern in (
 )]
 # "In Component Pascal, Model is a type ...": over-generalising only where the sentence names no owner.
 _IN_LANGUAGE = re.compile(
-    rf"\b(?:in|в)\s+{_EN_LANGUAGE}\s*,?\s+(?:the\s+)?(?:{_EN_KIND}\s+)?{_NAME}\s+{_IS}\s+{_ARTICLE}"
+    rf"\bin\s+{_EN_LANGUAGE}\s*,?\s+(?:the\s+)?(?:{_EN_KIND}\s+)?{_NAME}\s+{_IS}\s+{_ARTICLE}"
     rf"(?:\w+\s+)?{_EN_KIND}\b", re.I)
-_NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|isn't|aren't|isn’t|aren’t|cannot|не|нет|ни|отнюдь)\b|n't\b", re.I)
+_NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|isn't|aren't|isn’t|aren’t|cannot|не|нет|ни|отнюдь)\b|n't\b",
+                       re.I)
 _AFFIRMATION = re.compile(r"^\W*(?:yes|yeah|да)\b", re.I)
 
 
@@ -391,22 +397,25 @@ def _language_claim_reason(candidate: Candidate, names: Names) -> str | None:
         texts.insert(0, ("question", candidate.question))
     for part, text in texts:
         for sentence in _sentences(text):
-            for pattern in _LANGUAGE_CLAIMS:
-                for match in pattern.finditer(sentence):
-                    name = match.group("name")
-                    if _named(match, sentence) and names.module_specific(name, candidate.span) \
-                            and not _denied(match, sentence) \
-                            and not _placed(name, match, sentence, names, candidate.span):
-                        return (f"{part} presents {names.describe(name, candidate.span)} as part of the {LANGUAGE} "
-                                f"language: \"{_excerpt(sentence, 100)}\"")
-            for match in _IN_LANGUAGE.finditer(sentence):
-                name = match.group("name")
-                owners = names.owners_of(name, candidate.span)
-                if _named(match, sentence) and names.module_specific(name, candidate.span) \
-                        and not _denied(match, sentence) and not any(_word_in(o, sentence) for o in owners):
-                    return (f"{part} presents {names.describe(name, candidate.span)} as part of the {LANGUAGE} "
-                            f"language without its module: \"{_excerpt(sentence, 100)}\"")
+            for name in _claimed_names(sentence, names, candidate.span):
+                return (f"{part} presents {names.describe(name, candidate.span)} as part of the {LANGUAGE} "
+                        f"language: \"{_excerpt(sentence, 100)}\"")
     return None
+
+
+def _claimed_names(sentence: str, names: Names, span: SpanContext) -> Iterator[str]:
+    """The module names the sentence presents as the language's."""
+    for pattern in _LANGUAGE_CLAIMS:
+        for match in pattern.finditer(sentence):
+            name = match.group("name")
+            if _named(match, sentence) and names.module_specific(name, span) and not _denied(match, sentence) \
+                    and not _placed(name, match, sentence, names, span):
+                yield name
+    for match in _IN_LANGUAGE.finditer(sentence):
+        name = match.group("name")
+        if _named(match, sentence) and names.module_specific(name, span) and not _denied(match, sentence) \
+                and not any(_word_in(owner, sentence) for owner in names.owners_of(name, span)):
+            yield name
 
 
 _LANGUAGE_MENTION = re.compile(r"Component\s+Pascal|\blanguage\b|\bязык", re.I)
@@ -429,11 +438,13 @@ _BUILT_IN_WORD = re.compile(rf"{_EN_BUILT_IN}|{_RU_BUILT_IN_STRONG}", re.I)
 
 
 def _placed(name: str, match: re.Match, sentence: str, names: Names, span: SpanContext) -> bool:
-    """Whether a "standard" name is put in its module ("WriteString is a standard procedure of StdLog"):
-    no built-in word, no word of the language, and an owner named besides the name's own qualifier."""
+    """Whether a "standard" name is put in its module ("the standard procedure StdLog.String", "WriteString
+    is a standard procedure of StdLog"): no built-in word, no word of the language, and the name qualified
+    or its module named."""
     rest = sentence[: match.start("name")] + sentence[match.end("name") :]
-    return not _BUILT_IN_WORD.search(match.group(0)) and not _LANGUAGE_MENTION.search(rest) \
-        and any(_word_in(o, rest) for o in names.owners_of(name, span))
+    if _BUILT_IN_WORD.search(match.group(0)) or _LANGUAGE_MENTION.search(rest):
+        return False
+    return "." in name or any(_word_in(o, rest) for o in names.owners_of(name, span))
 
 
 def _asked_names(question: str, names: Names, span: SpanContext) -> list[str]:
@@ -463,9 +474,6 @@ def _boundary_reason(candidate: Candidate, names: Names) -> str | None:
 
 
 # --- 4. grounded
-
-_QUALIFIED = re.compile(r"(?<![\w./])([A-Za-z]\w*)((?:\.[A-Za-z]\w*)+)")
-_CAMEL_CASE = re.compile(r"(?<![\w.])(?:[A-Z][a-z0-9]+[A-Z]|[a-z]+[A-Z])\w*(?![\w.])")
 
 
 class JudgeVerdict(BaseModel):
@@ -521,6 +529,10 @@ def read_verdict(raw: str) -> tuple[JudgeVerdict | None, str | None]:
         return None, first_error(invalid)
 
 
+# Where an identifier followed by ':' or ',' is being declared: a variable, parameter or field list.
+_BEFORE_DECLARED = frozenset({"VAR", "LPAR", "SEMI", "COMMA", "RECORD", "OUT", "IN"})
+
+
 def _code_names(code: str, is_module: Callable[[str], bool]) -> tuple[set[str], list[tuple[str, str]]]:
     """What an answer's code declares (and the modules it imports), and the `Module.Name`s it uses
     (in a fragment with no IMPORT list, any module's)."""
@@ -528,21 +540,18 @@ def _code_names(code: str, is_module: Callable[[str], bool]) -> tuple[set[str], 
     aliases = {alias.value: module.value for alias, module in imports_of(tokens)}
     imports = bool(aliases)
     declared = set(aliases) | set(aliases.values())
+    types = [token.type for token in tokens] + ["", ""]
     used = []
     for i, token in enumerate(tokens):
         if token.type != "IDENT":
             continue
-        before = tokens[i - 1].type if i else ""
-        after = tokens[i + 1] if i + 1 < len(tokens) else None
-        if after is not None and after.type in ("STAR", "MINUS") and i + 2 < len(tokens):
-            after = tokens[i + 2]  # an export mark
-        if before in ("MODULE", "PROCEDURE", "CARET") or (after is not None and after.type in ("COLON", "COMMA")
-                                                              and before in ("VAR", "LPAR", "SEMI", "COMMA", "RECORD", "OUT", "IN")):
+        before = types[i - 1] if i else ""
+        after = types[i + 2] if types[i + 1] in ("STAR", "MINUS") else types[i + 1]  # past an export mark
+        if before in ("MODULE", "PROCEDURE", "CARET") \
+                or (after in ("COLON", "COMMA") and before in _BEFORE_DECLARED) \
+                or (after == "EQ" and before in ("CONST", "TYPE", "SEMI")) \
+                or (before == "RPAR" and _receiver_closes(tokens, i - 1)):  # PROCEDURE (v: View) Restore
             declared.add(token.value)
-        elif after is not None and after.type == "EQ" and before in ("CONST", "TYPE", "SEMI"):
-            declared.add(token.value)
-        elif before == "RPAR" and _receiver_closes(tokens, i - 1):
-            declared.add(token.value)  # PROCEDURE (v: View) Restore
         module = aliases.get(token.value) or (None if imports or not is_module(token.value) else token.value)
         if module and i + 2 < len(tokens) and tokens[i + 1].type == "DOT" and tokens[i + 2].type == "IDENT":
             used.append((module, tokens[i + 2].value))
