@@ -373,6 +373,9 @@ def self_contained_reason(candidate: Candidate, names: Names) -> str | None:
             or _subject_reason(candidate))
 
 
+_SUBSYSTEM_WORD = re.compile(r"\bsubsystem|\bподсистем", re.I)
+
+
 def _subject_reason(candidate: Candidate) -> str | None:
     """The question must name what it is about: a reader of the question alone has no span."""
     span, question = candidate.span, candidate.question
@@ -382,11 +385,16 @@ def _subject_reason(candidate: Candidate) -> str | None:
                 short and _word_in(short, question) and _word_in(span.subsystem, question)):
             return None
         return f"question does not name the module {span.module}"
-    subjects = [s for s in (span.title, span.subsystem) if s]
+    subjects = [span.title] if span.title else []
     if not span.subsystem:  # a top-level page is about the language or the framework as a whole
         subjects = list(dict.fromkeys([*subjects, LANGUAGE, FRAMEWORK, "BlackBox"]))
     if any(_word_in(s, question, ignore_case=True) for s in subjects):
         return None
+    # A subsystem's name is often a word ("Text", "Form", "System"): it counts as the subsystem's, capitalised.
+    if span.subsystem and _word_in(span.subsystem, question) and _SUBSYSTEM_WORD.search(question):
+        return None
+    if span.subsystem:
+        subjects.append(f"the {span.subsystem} subsystem")
     return f"question names none of {', '.join(subjects) or '(nothing: the page has no title)'}"
 
 
