@@ -21,7 +21,7 @@ from bbcopilot.errors import ConfigError
 
 
 def context_header(row: dict[str, Any]) -> str:
-    """`Component Pascal · BlackBox · Text · TextModels · module source`, empty parts left out."""
+    """`Component Pascal · BlackBox Component Builder · Text · TextModels · module source`, empty parts left out."""
     kind = KIND_LABELS.get(row["kind"], row["kind"] or "document")
     parts = [LANGUAGE, FRAMEWORK, row["subsystem"], row["module"] or row["title"][:60], kind]
     return " · ".join(p.strip() for p in parts if p and p.strip()) + "\n"

@@ -211,7 +211,7 @@ def prune(
     from bbcopilot.datasets_build import CHUNKS, DIALOGS, DOCUMENTS
     from bbcopilot.evaluate import EVALUATIONS
     from bbcopilot.export import EXPORTS
-    from bbcopilot.qa import QA
+    from bbcopilot.qa.stage import QA
     from bbcopilot.tiny_model import TINY
     from bbcopilot.train import DPO, SFT_CHUNKS, SFT_QA
     from bbcopilot.workspace import Workspace
@@ -228,20 +228,24 @@ def prune(
 
 @app.command()
 def qa(profile: Profile = "demo", overrides: Overrides = None) -> None:
-    """Generate QA pairs from the latest documents dataset with the configured generator."""
+    """Generate QA pairs over every span of the latest documents, filter them, add the human dialogs."""
     try:
         settings, _ = _settings(profile, overrides)
-        from bbcopilot.qa import build_qa
+        from bbcopilot.datasets_build import DIALOGS, DOCUMENTS
+        from bbcopilot.qa.stage import build_qa
         from bbcopilot.workspace import Workspace
         from flows.train import base_model_of, latest
 
         result = build_qa(
-            Workspace(settings.workspace), latest(settings, "datasets/documents"), base_model_of(settings), settings.qa,
-            settings.model.revision,
+            Workspace(settings.workspace), latest(settings, DOCUMENTS), latest(settings, DIALOGS), base_model_of(settings),
+            settings.qa, settings.model, settings.toolchain, settings.model.revision,
         )
     except BBCopilotError as err:
         _fail(err)
-    console.print(f"{result.figures} -> {result.path}")
+    report = Path(result.path) / "report.md"
+    if report.is_file():
+        console.print(report.read_text(encoding="utf-8"), highlight=False, markup=False)
+    console.print(f"{result.figures} -> {result.path}", highlight=False)
 
 
 @app.command()

@@ -23,6 +23,7 @@ from bbcopilot.errors import ConfigError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "configs"
 ENV_PREFIX = "BBCOPILOT_"
+QUESTION_KINDS = ("api", "task", "boundary")
 
 
 class Section(BaseModel):
@@ -115,15 +116,68 @@ class ModelSettings(Section):
 
 class QASettings(Section):
     endpoint: str | None = Field(
-        None, description="OpenAI-compatible base URL of the generator; none = generate locally with the base model."
+        None,
+        description="OpenAI-compatible base URL of the generator (vLLM, `transformers serve`, a hosted model); "
+        "none = the base model, served locally or run in-process (serve_locally).",
     )
-    endpoint_model: str = Field("default", description="Model name sent to the endpoint.")
+    endpoint_model: str = Field(
+        "default",
+        description="Model name sent to the endpoint; it names the generator in the request cache and the "
+        "dataset's version, so give the real model's name.",
+    )
     api_key: SecretStr = Field(SecretStr("none"), description="API key of the endpoint (secret).")
-    questions_per_document: int = Field(2, ge=1, description="QA pairs asked for per document.")
+    serve_locally: bool = Field(
+        True,
+        description="With no endpoint: serve the base model with `transformers serve` on 127.0.0.1 and generate "
+        "through it (the server path); false = generate in-process with transformers (no server at all).",
+    )
+    concurrency: int = Field(8, ge=1, description="Requests in flight at once against the endpoint.")
+    max_retries: int = Field(4, ge=0, description="Retries of a request after 429, 5xx, a timeout or a lost connection.")
+    request_timeout_s: float = Field(120.0, gt=0, description="Seconds one request may take before it is retried.")
+    repair_attempts: int = Field(
+        2, ge=0, description="Times output that is not valid JSON of the pair schema is sent back to be corrected."
+    )
+    response_format: Literal["auto", "json_schema", "none"] = Field(
+        "auto",
+        description="Ask for the pair schema with `response_format` (json_schema); auto = do so until the server "
+        "refuses it, then ask in the prompt alone.",
+    )
+    span_tokens: int = Field(1536, ge=64, description="Tokens per generation span, its context header included.")
+    context_window: int = Field(
+        8192, ge=256, description="The generation model's context window: prompt, span and answer budget must fit."
+    )
+    tokenizer: str | None = Field(
+        None, description="Tokenizer that counts the window (hub id or path); none = the base model's."
+    )
+    question_kinds: list[Literal["api", "task", "boundary"]] = Field(
+        list(QUESTION_KINDS),
+        min_length=1,
+        description="Question kinds asked of each span: api (what/how/why), task (write a procedure), "
+        "boundary (where a name belongs).",
+    )
+    pairs_per_request: int = Field(2, ge=1, description="Pairs asked for in one request (one span, one kind).")
     max_documents: int = Field(0, ge=0, description="Documents to generate from (0 = all).")
-    max_new_tokens: int = Field(256, ge=8, description="Tokens per generated answer.")
+    max_new_tokens: int = Field(1024, ge=8, description="Tokens per generated reply (the answer budget).")
     temperature: float = Field(0.7, ge=0, description="Sampling temperature of the generator.")
-    context_chars: int = Field(3000, ge=200, description="Characters of the document shown in the prompt.")
+    ungrounded_rejected: bool = Field(
+        True, description="Ask each kept question again without its span: that answer is DPO's rejected side."
+    )
+    judge_endpoint: str | None = Field(
+        None, description="OpenAI-compatible base URL of a judge that checks each claim against the span; none = no judge."
+    )
+    judge_model: str = Field("default", description="Model name sent to the judge endpoint.")
+    judge_api_key: SecretStr = Field(SecretStr("none"), description="API key of the judge endpoint (secret).")
+    min_question_chars: int = Field(12, ge=1, description="Shorter questions are dropped.")
+    max_question_chars: int = Field(600, ge=1, description="Longer questions are dropped.")
+    min_answer_chars: int = Field(20, ge=1, description="Shorter answers are dropped.")
+    max_answer_chars: int = Field(6000, ge=1, description="Longer answers are dropped.")
+    near_duplicate_threshold: float = Field(
+        0.8, gt=0, le=1, description="Jaccard similarity (MinHash) above which a question repeats an earlier one."
+    )
+    min_kept_fraction: float = Field(
+        0.05, ge=0, le=1, description="Warn loudly, with the reasons, when the filters keep less than this share."
+    )
+    min_dialog_chars: int = Field(40, ge=0, description="Human dialogs with fewer characters of answer are dropped.")
 
 
 class TrainSettings(Section):

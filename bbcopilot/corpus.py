@@ -26,7 +26,7 @@ from bbcopilot.convert import module_name
 
 BLACKBOX_LICENCE = "bsd-2-clause"
 COMMUNITY_LICENCE = "other"  # posts belong to their authors; used for research, pseudonymised
-FRAMEWORK = "BlackBox"
+FRAMEWORK = "BlackBox Component Builder"
 LANGUAGE = "Component Pascal"
 
 KIND_LABELS = {

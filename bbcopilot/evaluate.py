@@ -48,7 +48,8 @@ from bbcopilot.blackbox.toolchain import CompileResult, toolchain_or_fallback, t
 from bbcopilot.blackbox.verdict import COMPILER, judge_answers
 from bbcopilot.config import EvalSettings, ToolchainSettings
 from bbcopilot.errors import BBCopilotError
-from bbcopilot.qa import EndpointGenerator, Generator, LocalGenerator, Messages, chat
+from bbcopilot.llm import EndpointGenerator, Generator, LocalGenerator, Messages, chat
+from bbcopilot.qa.stage import prompt_and_answer
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import (
     Workspace, atomic_dir, atomic_write_json, atomic_write_text, code_version, content_hash, model_fingerprint, tree_hash,
@@ -120,14 +121,22 @@ def select_questions(qa_path: str, limit: int) -> dict[str, list[dict[str, Any]]
     dataset = load_from_disk(qa_path)
     groups = {}
     for group, split in QA_GROUPS.items():
-        if split not in dataset:
+        if split not in dataset or "origin" not in dataset[split].column_names:  # no split, or no rows at all
             groups[group] = []
             continue
-        # Order by the ids alone; only the rows kept become Python objects.
-        ids = list(dataset[split]["id"])
-        order = sorted(range(len(ids)), key=lambda i: hashlib.sha256(ids[i].encode("utf-8")).hexdigest())
-        groups[group] = dataset[split].select(order[:limit] if limit else order).to_list()
+        # Generated pairs only (a dialog's last answer is no reference); ordered by the ids alone, and
+        # only the rows kept become Python objects.
+        ids, origins = dataset[split]["id"], dataset[split]["origin"]
+        order = sorted((i for i in range(len(ids)) if origins[i] == "generated"),
+                       key=lambda i: hashlib.sha256(ids[i].encode("utf-8")).hexdigest())
+        rows = dataset[split].select(order[:limit] if limit else order).to_list()
+        groups[group] = [row | dict(zip(("question", "answer"), _question_and_answer(row))) for row in rows]
     return groups
+
+
+def _question_and_answer(row: dict[str, Any]) -> tuple[str, str]:
+    turns, answer = prompt_and_answer(row["messages"])
+    return turns[-1]["content"], answer
 
 
 # ---------------------------------------------------------------- bits per byte

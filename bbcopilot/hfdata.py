@@ -114,11 +114,13 @@ def save_version(
     *,
     card: dict[str, Any],
     manifest: dict[str, Any],
+    extra_files: dict[str, str] | None = None,
 ) -> Path:
     """Write rows (each with a `split` field) as a DatasetDict under `<stage>/<version>` and move LATEST.
 
     `rows` may be a generator: it is read a batch at a time. A version that already exists is
-    left as it is (its content is fixed by its hash) and `rows` is not read.
+    left as it is (its content is fixed by its hash) and `rows` is not read. `extra_files` are
+    further text files of the version (name -> text), such as the stage's own report.
     """
     final = workspace.version_dir(stage, version)
     if not final.is_dir():
@@ -131,5 +133,7 @@ def save_version(
                 dataset_card(stage.split("/")[-1], version, rows_by_split, **card), encoding="utf-8"
             )
             atomic_write_json(building / "manifest.json", {"version": version, **manifest})
+            for name, text in (extra_files or {}).items():
+                (building / name).write_text(text, encoding="utf-8")
     workspace.set_latest(stage, version)
     return final

@@ -17,7 +17,8 @@ from typing import Any
 
 from bbcopilot.config import ModelSettings, TrainSettings
 from bbcopilot.errors import InputError
-from bbcopilot.qa import Messages, chat
+from bbcopilot.llm import Messages, conversation
+from bbcopilot.qa.stage import prompt_and_answer
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import Workspace, atomic_dir, atomic_write_json, code_version, content_hash, model_fingerprint
 
@@ -232,10 +233,12 @@ def _reply(content: str) -> Messages:
 
 
 def qa_conversations(rows: dict[str, list]) -> dict[str, list]:
-    """A batch of QA rows as prompt/completion pairs in chat form, the prompt as the assistant is asked."""
+    """A batch of QA rows (generated pairs and dialogs) as prompt/completion pairs in chat form: the
+    turns before the last answer as the assistant is asked, and that answer."""
+    exchanges = [prompt_and_answer(messages) for messages in rows["messages"]]
     return {
-        "prompt": [chat(question) for question in rows["question"]],
-        "completion": [_reply(answer) for answer in rows["answer"]],
+        "prompt": [conversation(turns) for turns, _ in exchanges],
+        "completion": [_reply(answer) for _, answer in exchanges],
     }
 
 
@@ -272,9 +275,10 @@ def preference_pairs(rows: dict[str, list]) -> dict[str, list]:
     """A batch of QA rows as preference pairs: the grounded answer preferred over the same question
     answered without the document. Rows without a rejected answer make no pair."""
     kept = [i for i, rejected in enumerate(rows["rejected"]) if rejected]
+    exchanges = {i: prompt_and_answer(rows["messages"][i]) for i in kept}
     return {
-        "prompt": [chat(rows["question"][i]) for i in kept],
-        "chosen": [_reply(rows["answer"][i]) for i in kept],
+        "prompt": [conversation(exchanges[i][0]) for i in kept],
+        "chosen": [_reply(exchanges[i][1]) for i in kept],
         "rejected": [_reply(rows["rejected"][i]) for i in kept],
     }
 

@@ -8,7 +8,7 @@ from typing import Any
 from prefect import flow
 
 from bbcopilot.config import Settings, load_settings
-from bbcopilot.datasets_build import CHUNKS, DOCUMENTS, chunks_version
+from bbcopilot.datasets_build import CHUNKS, DIALOGS, DOCUMENTS, chunks_version
 from bbcopilot.errors import BBCopilotError
 from bbcopilot.report import StageResult
 from bbcopilot.tiny_model import TINY, tiny_model_dir
@@ -36,14 +36,15 @@ def expected(settings: Settings, stage: str, folder: Path) -> StageResult:
 
 
 def latest_datasets(settings: Settings) -> list[StageResult]:
-    """The latest documents and what this profile derives from them (tiny model, chunks with its tokenizer).
+    """The latest documents and dialogs, and what this profile derives from them (tiny model, chunks
+    with its tokenizer).
 
     Checked, not assumed: after a refresh with another profile the chunks in
     LATEST may hold another tokenizer's tokens.
     """
     workspace = Workspace(settings.workspace)
     documents = latest(settings, DOCUMENTS)
-    found = [documents]
+    found = [documents, latest(settings, DIALOGS)]
     base = settings.model.base_model
     if settings.model.build_tiny:
         tiny = expected(settings, TINY, tiny_model_dir(workspace, documents.version, settings.model))
@@ -66,18 +67,19 @@ def train_stages(settings: Settings, datasets: list[StageResult]) -> list[StageR
     documents, chunks = by_stage[DOCUMENTS], by_stage[CHUNKS]
     base = by_stage[TINY].path if TINY in by_stage else settings.model.base_model
 
-    qa = run_stage(generate_qa, settings, documents, base)
+    qa = run_stage(generate_qa, settings, documents, by_stage.get(DIALOGS), base)
     results = [qa]
     model = run_stage(train_on_chunks, settings, chunks, base)
     results.append(model)
     model = run_stage(train_on_qa, settings, qa, model.path)
     results.append(model)
-    if settings.train.dpo_steps:
+    # No preference pairs (every generated pair dropped, as with the demo's untrained model): no DPO.
+    if settings.train.dpo_steps and qa.figures.get("preference_pairs"):
         model = run_stage(align_with_dpo, settings, qa, model.path)
         results.append(model)
     results.append(run_stage(evaluate_models, settings, documents, qa, base, model.path))
     # Lineage: the datasets the model was trained on (their manifests name the sources) and each stage.
-    made_from = [by_stage[stage] for stage in (DOCUMENTS, CHUNKS, TINY) if stage in by_stage]
+    made_from = [by_stage[stage] for stage in (DOCUMENTS, DIALOGS, CHUNKS, TINY) if stage in by_stage]
     results.append(run_stage(export_model, settings, model, [*made_from, *results]))
     return results
 

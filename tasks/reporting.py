@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from bbcopilot import datasets_build
 from bbcopilot.config import Settings
 from bbcopilot.evaluate import PLOTS
+from bbcopilot.qa.stage import QA
 from bbcopilot.report import StageResult, render_report, write_report
 from bbcopilot.workspace import Workspace, content_hash, point_latest
 
@@ -56,11 +57,13 @@ def publish_report(settings: Settings, title: str, results: list[StageResult]) -
     if dataset_results:
         tables["Datasets"] = datasets_build.statistics_table(dataset_results).to_markdown(index=False)
     for result in results:
-        evaluation = Path(result.path) / "report.md"
-        if result.stage == "evaluations" and evaluation.is_file():
+        own_report = Path(result.path) / "report.md"
+        if result.stage == QA and own_report.is_file():
+            tables["QA generation"] = own_report.read_text(encoding="utf-8")
+        if result.stage == "evaluations" and own_report.is_file():
             # Its plots are linked by bare name: point them at the evaluation folder from reports/.
             folder = Path("..") / Path(result.path).relative_to(settings.workspace)
-            text = evaluation.read_text(encoding="utf-8")
+            text = own_report.read_text(encoding="utf-8")
             for plot in PLOTS:
                 text = text.replace(f"]({plot})", f"]({(folder / plot).as_posix()})")
             tables["Evaluation"] = text

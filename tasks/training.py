@@ -11,7 +11,9 @@ from pathlib import Path
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.tasks import exponential_backoff
 
-from bbcopilot import evaluate, export, qa, train
+from bbcopilot import evaluate, export, train
+from bbcopilot.blackbox.toolchain import toolchain_version
+from bbcopilot.qa import stage as qa
 from bbcopilot.config import Settings
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import Workspace
@@ -24,17 +26,26 @@ def _training_dir(stage: str):
     )
 
 
+def _qa_dir(settings: Settings, documents: StageResult, dialogs: StageResult | None, model_path: str) -> Path:
+    version = qa.qa_version(
+        documents.version, dialogs.version if dialogs else None, settings.qa, model_path,
+        toolchain_version(settings.toolchain), settings.model.revision,
+    )
+    return Workspace(settings.workspace).version_dir(qa.QA, version)
+
+
 @artefact_task(
-    lambda settings, documents, model_path: Workspace(settings.workspace).version_dir(
-        qa.QA, qa.qa_version(documents.version, settings.qa, model_path, settings.model.revision)
-    ),
-    # The generator may be a model server: ride out restarts and overload.
+    _qa_dir,
+    # The generator may be a model server: ride out restarts and overload (the cache keeps what was done).
     retries=3,
     retry_delay_seconds=exponential_backoff(backoff_factor=5),
     retry_jitter_factor=0.5,
 )
-def generate_qa(settings: Settings, documents: StageResult, model_path: str) -> StageResult:
-    return qa.build_qa(Workspace(settings.workspace), documents, model_path, settings.qa, settings.model.revision)
+def generate_qa(settings: Settings, documents: StageResult, dialogs: StageResult | None, model_path: str) -> StageResult:
+    return qa.build_qa(
+        Workspace(settings.workspace), documents, dialogs, model_path, settings.qa, settings.model, settings.toolchain,
+        settings.model.revision,
+    )
 
 
 @artefact_task(_training_dir(train.SFT_CHUNKS))

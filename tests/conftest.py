@@ -78,31 +78,10 @@ def tiny_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def served_model(tiny_model):
     """The tiny model behind a real OpenAI-compatible server (`transformers serve`); yields its /v1 URL."""
-    import subprocess
-    import sys
+    from bbcopilot.serving import served_model as serve
 
-    port = free_port()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "transformers"), "serve", str(tiny_model), "--host", "127.0.0.1",
-         "--port", str(port), "--device", "cpu"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{url}/v1/models", 60)
-        yield f"{url}/v1"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    with serve(str(tiny_model), "cpu") as url:
+        yield url
 
 
 def wait_until_up(url: str, seconds: float) -> None:

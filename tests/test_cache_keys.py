@@ -97,7 +97,9 @@ def stage_versions(settings: Settings, model: Path) -> dict[str, str]:
     found["chunks"] = _located(datasets.build_chunks, settings=settings, documents=documents, model=base)
     found["dialogs"] = _located(datasets.build_dialogs, settings=settings, community=community)
     found["api-index"] = _located(datasets.build_api_index, settings=settings, documents=documents)
-    qa = found["qa"] = _located(training.generate_qa, settings=settings, documents=documents, model_path=base)
+    qa = found["qa"] = _located(
+        training.generate_qa, settings=settings, documents=documents, dialogs=found["dialogs"], model_path=base
+    )
     tuned = base
     for stage, task, data in (
         ("sft-chunks", training.train_on_chunks, found["chunks"]), ("sft-qa", training.train_on_qa, qa), ("dpo", training.align_with_dpo, qa),
@@ -191,16 +193,18 @@ def code_copy(tmp_path, monkeypatch) -> Path:
         ("bbcopilot/metrics.py", _append, FROM_EVALUATION),
         ("bbcopilot/chunks.py", _append, FROM_CHUNKS),
         ("bbcopilot/datasets_build.py", _change_definition("build_chunks"), FROM_CHUNKS),
-        ("bbcopilot/datasets_build.py", _change_definition("build_dialogs"), {"dialogs"}),
+        ("bbcopilot/datasets_build.py", _change_definition("build_dialogs"), {"dialogs", *FROM_QA}),  # QA SFT learns from the dialogs
         ("bbcopilot/corpus.py", _append, STAGES - {"corpus"}),
         ("bbcopilot/odc/decoders.py", _change_definition("_text"), STAGES - {"dialogs"}),  # the reader's text decoder
         ("bbcopilot/odc/decoders.py", _append, set()),  # a function nothing calls shapes nothing
-        ("bbcopilot/qa.py", _change_definition("LocalGenerator"), FROM_QA),  # QA's generator, and the evaluation's
+        ("bbcopilot/llm.py", _change_definition("LocalGenerator"), FROM_QA),  # QA's generator, and the evaluation's
         ("bbcopilot/train.py", _change_definition("train_on_qa"), {"sft-qa", *FROM_DPO}),
-        ("bbcopilot/prompts/qa_question.txt", lambda text: text + "\nBe brief.\n", FROM_QA),
+        ("bbcopilot/qa/templates/api.jinja", lambda text: text + "\nBe brief.\n", FROM_QA),
+        ("bbcopilot/qa/templates/_reply.jinja", lambda text: text + "\nBe brief.\n", FROM_QA),  # an included template
         ("bbcopilot/prompts/system.txt", lambda text: text + "\nBe brief.\n", FROM_QA),
         ("bbcopilot/data/eval_prompts.jsonl", lambda text: text + "\n", FROM_EVALUATION),
-        ("bbcopilot/cpcheck/grammar.lark", lambda text: text + "\n// changed\n", {"api-index", *FROM_EVALUATION}),
+        # The QA filters judge code with the checker where the compiler is absent.
+        ("bbcopilot/cpcheck/grammar.lark", lambda text: text + "\n// changed\n", {"api-index", *FROM_QA}),
         # Settings are keyed by their values, which the stages hash; the settings code is not.
         ("bbcopilot/config.py", _append, set()),
         ("bbcopilot/chunks.py", lambda text: text + "\n# a comment changes no code\n", set()),
@@ -219,7 +223,7 @@ def test_the_evaluation_code_covers_the_local_generator_it_runs(code_copy):
     from bbcopilot import evaluate
 
     before = workspace.code_version(evaluate.evaluate_models)
-    path = code_copy / "bbcopilot/qa.py"
+    path = code_copy / "bbcopilot/llm.py"
     path.write_text(_change_definition("LocalGenerator")(path.read_text(encoding="utf-8")), encoding="utf-8")
     assert workspace.code_version(evaluate.evaluate_models) != before
 

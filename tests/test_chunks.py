@@ -15,7 +15,7 @@ def tokenizer(tiny_model):
 
 
 def test_header_names_language_framework_subsystem_module_kind():
-    assert context_header(doc("")) == "Component Pascal · BlackBox · Text · TextModels · module source\n"
+    assert context_header(doc("")) == "Component Pascal · BlackBox Component Builder · Text · TextModels · module source\n"
 
 
 def test_full_chunks_are_exactly_512_tokens_sharing_32_with_the_next(tokenizer):

@@ -10,6 +10,7 @@ import pytest
 from conftest import BBCP
 
 from bbcopilot.metrics import extract_code, rouge_l, token_f1
+from bbcopilot.qa.stage import pair_row
 
 STDLOG = "MODULE StdLog;\nPROCEDURE String* (s: ARRAY OF CHAR); END String;\nPROCEDURE Ln*; END Ln;\nEND StdLog.\n"
 HELLO = "MODULE Hello;\n\tIMPORT StdLog;\n\tPROCEDURE Do*;\n\tBEGIN\n\t\tStdLog.String(\"Hi\"); StdLog.Ln\n\tEND Do;\nEND Hello.\n"
@@ -76,8 +77,8 @@ def _documents(workspace):
     path = save_version(workspace, "datasets/documents", "docs0", rows, card=card, manifest={})
     documents = StageResult("datasets/documents", "docs0", str(path))
     pairs = [
-        {"id": f"{d}#q{n}", "document_id": d, "module": m, "subsystem": s, "language": "en", "split": split,
-         "question": f"What does {m} export?", "answer": f"{m} exports String and Ln.", "rejected": ""}
+        pair_row(f"{d}#q{n}", "api", f"What does {m} export?", f"{m} exports String and Ln.",
+                 {"id": d, "module": m, "subsystem": s, "split": split})
         for n, (d, m, s, split) in enumerate([
             ("Std/Mod/StdLog0.odc", "StdLog", "Std", "train"), ("Text/Docu/TextModels1.odc", "TextModels", "Text", "train"),
             ("Obx/Mod/ObxHello2.odc", "ObxHello", "Obx", "validation"), ("Obx/Mod/ObxHello3.odc", "ObxHello", "Obx", "test"),
@@ -207,11 +208,8 @@ def _marked_by_split(workspace):
          "content_sha256": "", "language": "en", "split": split}
         for split in SUBSYSTEM_OF_SPLIT for i in range(2)
     ]
-    pairs = [
-        {"id": f"{d['id']}#q0", "document_id": d["id"], "module": d["module"], "subsystem": d["subsystem"], "language": "en",
-         "split": d["split"], "question": f"What is {d['module']}?", "answer": f"{d['module']} is a module.", "rejected": ""}
-        for d in documents
-    ]
+    pairs = [pair_row(f"{d['id']}#q0", "api", f"What is {d['module']}?", f"{d['module']} is a module.", d)
+             for d in documents]
     card = {"languages": ["en"], "licences": {"blackbox": "bsd-2-clause"}, "summary": "test rows marked by split"}
 
     def saved(stage, rows):

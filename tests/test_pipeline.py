@@ -15,6 +15,8 @@ import pytest
 from datasets import load_from_disk
 
 from conftest import final_task_states
+from tests.chat_server import ChatServer
+from tests.test_qa_stage import teacher
 
 SUBSET = [
     "Obx/Mod/Hello0.odc", "Obx/Docu/Hello0.odc", "Text/Mod/Models.odc", "Text/Docu/Models.odc",
@@ -52,14 +54,24 @@ STAGES = [
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory, blackbox_dir, shared_dir) -> dict[str, Path]:
+def generator():
+    """The QA generator: an OpenAI-compatible server that writes grounded pairs (a hosted model's part),
+    so that every filter, the DPO pairs and DPO itself are on the path; the demo's untrained tiny model
+    writes no valid pair."""
+    with ChatServer(teacher) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, blackbox_dir, shared_dir, generator) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("pipeline")
     source = root / "blackbox"
     for relpath in SUBSET:
         if (blackbox_dir / relpath).is_file():
             (source / relpath).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(blackbox_dir / relpath, source / relpath)
-    return {"source": source, "workspace": root / "workspace", "telegram": shared_dir / "fixtures/telegram/result.json"}
+    return {"source": source, "workspace": root / "workspace", "telegram": shared_dir / "fixtures/telegram/result.json",
+            "generator": generator}
 
 
 def _overrides(corpus: dict[str, Path]) -> dict:
@@ -67,6 +79,8 @@ def _overrides(corpus: dict[str, Path]) -> dict:
         "workspace": str(corpus["workspace"]),
         "sources.blackbox_dir": str(corpus["source"]),
         "sources.telegram_exports": [str(corpus["telegram"])],
+        "qa.endpoint": corpus["generator"],
+        "qa.endpoint_model": "scripted-teacher",
         **TRAIN_OVERRIDES,
     }
 

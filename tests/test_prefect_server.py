@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import free_port, wait_until_up
+from bbcopilot.serving import free_port
+from conftest import wait_until_up
 
 BIN = Path(sys.executable).parent
 DOCUMENTS = ["Obx/Mod/Hello0.odc", "Obx/Docu/Hello0.odc", "Std/Mod/Log.odc", "Text/Mod/Models.odc"]

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from bbcopilot.spans import approximate_tokens, main, spans_of, tokenizer_count, units_of
+from bbcopilot.qa.spans import approximate_tokens, main, spans_of, tokenizer_count, units_of
 
 from tests.conftest import BBCP
 

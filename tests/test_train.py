@@ -10,7 +10,8 @@ import pytest
 from bbcopilot import train
 from bbcopilot.config import ModelSettings, TrainSettings
 from bbcopilot.hfdata import save_version
-from bbcopilot.qa import chat
+from bbcopilot.llm import conversation
+from bbcopilot.qa.stage import pair_row, prompt_and_answer
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import Workspace
 
@@ -42,10 +43,10 @@ def _ids(tokenizer, text: str) -> list[int]:
 def _qa(workspace: Workspace, rows_per_split: dict[str, int]) -> StageResult:
     """QA pairs whose question, answer and rejected answer all carry their split's marker."""
     rows = [
-        {"id": f"{split}{i}", "document_id": f"Text/Mod/Models{i}.odc", "module": "TextModels", "subsystem": "Text",
-         "language": "en", "split": split, "question": f"What does TextModels.New{i} return? {MARKERS[split]}",
-         "answer": f"TextModels.New{i} returns a new text model. {MARKERS[split]}",
-         "rejected": f"It returns a Delphi TStringList. {MARKERS[split]}"}
+        pair_row(f"{split}{i}", "api", f"What does TextModels.New{i} return? {MARKERS[split]}",
+                 f"TextModels.New{i} returns a new text model. {MARKERS[split]}",
+                 {"id": f"Text/Mod/Models{i}.odc", "module": "TextModels", "subsystem": "Text", "split": split},
+                 rejected=f"It returns a Delphi TStringList. {MARKERS[split]}")
         for split, count in rows_per_split.items() for i in range(count)
     ]
     return _saved(workspace, "datasets/qa", rows)
@@ -160,7 +161,9 @@ def _margin(model_path: str, rows: list[dict]) -> float:
         positions = torch.arange(len(prompt) - 1, ids.shape[1] - 1)
         return log_probs[positions, ids[0, len(prompt):]].sum().item()
 
-    margins = [log_p(chat(r["question"]), r["answer"]) - log_p(chat(r["question"]), r["rejected"]) for r in rows]
+    exchanges = [prompt_and_answer(r["messages"]) for r in rows]
+    margins = [log_p(conversation(turns), answer) - log_p(conversation(turns), r["rejected"])
+               for r, (turns, answer) in zip(rows, exchanges)]
     return sum(margins) / len(margins)
 
 

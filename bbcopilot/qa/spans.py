@@ -9,7 +9,7 @@ paragraph it introduces. Units are packed in order into spans of at most `budget
 context included; a unit over budget is split at line boundaries, a line over budget at
 whitespace. The spans tile the text: every character is in exactly one span.
 
-`python -m bbcopilot.spans ../shared/bbcp` prints how many spans a BlackBox tree yields.
+`python -m bbcopilot.qa.spans ../shared/bbcp` prints how many spans a BlackBox tree yields.
 """
 
 from __future__ import annotations
@@ -23,13 +23,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bbcopilot.corpus import KIND_LABELS, LANGUAGE
+from bbcopilot.corpus import FRAMEWORK, KIND_LABELS, LANGUAGE
 from bbcopilot.cpcheck.lexer import scan
 from bbcopilot.errors import InputError
 
 log = logging.getLogger(__name__)
 
-FRAMEWORK_NAME = "BlackBox Component Builder"
 DEFAULT_BUDGET = 1536  # tokens: the generation model's window less prompt and answer, above the 512-token chunks
 
 _WORD_RE = re.compile(r"\w+|[^\w\s]")
@@ -127,7 +126,7 @@ def _document_context(document: dict) -> str:
     kind = document.get("kind") or ""
     lines = [
         f"Language: {LANGUAGE}",
-        f"Framework: {FRAMEWORK_NAME}",
+        f"Framework: {FRAMEWORK}",
         f"Subsystem: {document.get('subsystem') or '(top level)'}",
         f"Module: {document.get('module') or '(none)'}",
         f"Document kind: {KIND_LABELS.get(kind, kind or 'document')}",
