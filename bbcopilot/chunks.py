@@ -16,13 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bbcopilot.corpus import FRAMEWORK, KIND_LABELS, LANGUAGE
+from bbcopilot.corpus import FRAMEWORK, LANGUAGE, kind_label
 from bbcopilot.errors import ConfigError
 
 
 def context_header(row: dict[str, Any]) -> str:
     """`Component Pascal · BlackBox Component Builder · Text · TextModels · module source`, empty parts left out."""
-    kind = KIND_LABELS.get(row["kind"], row["kind"] or "document")
+    kind = kind_label(row["kind"])
     parts = [LANGUAGE, FRAMEWORK, row["subsystem"], row["module"] or row["title"][:60], kind]
     return " · ".join(p.strip() for p in parts if p and p.strip()) + "\n"
 

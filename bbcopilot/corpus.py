@@ -39,6 +39,12 @@ KIND_LABELS = {
     "telegram": "chat discussion",
 }
 
+
+def kind_label(kind: str | None) -> str:
+    """What a document of `kind` ("Mod", "Docu", ...) is called in prompts and headers."""
+    return KIND_LABELS.get(kind or "", kind or "document")
+
+
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 _LATIN = re.compile(r"[A-Za-z]")
 _WORD = re.compile(r"\w+", re.UNICODE)

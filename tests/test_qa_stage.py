@@ -236,3 +236,22 @@ def test_the_tiny_model_behind_transformers_serve_takes_the_server_path(inputs):
     figures = result.figures
     assert figures["sent"] == 2 * figures["requests"]  # each invalid reply sent back once
     assert figures["valid_json"] + figures["invalid_json"] == figures["requests"] > 0
+
+
+def test_a_judge_endpoint_drops_the_pairs_whose_claims_it_finds_unsupported(inputs):
+    def judge(call) -> Reply:
+        # The pair to check comes last in the prompt; boundary questions are judged unsupported.
+        pair = call.prompt.rsplit("Now the pair to check.", 1)[1]
+        if "built-in" in pair:
+            return Reply(json.dumps({"supported": False, "unsupported_claims": ["it belongs to the module"]}))
+        return Reply(json.dumps({"supported": True, "unsupported_claims": []}))
+
+    with ChatServer(teacher) as generator, ChatServer(judge) as judge_server:
+        judged = run_stage(inputs, settings(generator, judge_endpoint=judge_server.url, judge_model="judge",
+                                            judge_api_key="sk-judge-never-logged", ungrounded_rejected=False))
+    data = load_from_disk(judged.path)
+    kinds = {r["kind"] for split in data for r in data[split] if r["origin"] == "generated"}
+    assert "boundary" not in kinds and "api" in kinds
+    assert judge_server.calls and all(c.headers["authorization"] == "Bearer sk-judge-never-logged" for c in judge_server.calls)
+    report = (Path(judged.path) / "report.md").read_text()
+    assert "it belongs to the module" in report and "sk-judge-never-logged" not in report

@@ -17,7 +17,7 @@ from pathlib import Path
 import jinja2
 from jinja2 import meta
 
-from bbcopilot.corpus import FRAMEWORK, KIND_LABELS, LANGUAGE
+from bbcopilot.corpus import FRAMEWORK, LANGUAGE, kind_label
 from bbcopilot.qa.spans import Span
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -61,14 +61,13 @@ def render(template: str, **values: object) -> str:
 
 def span_values(document: dict, span: Span, pairs: int) -> dict[str, object]:
     """What a generation template is rendered with: the span, its context and the document's."""
-    kind = document.get("kind") or ""
     return {
         "language": LANGUAGE,
         "framework": FRAMEWORK,
         "subsystem": document.get("subsystem") or "(top level)",
         "module": document.get("module") or "",
         "title": document.get("title") or "",
-        "kind": KIND_LABELS.get(kind, kind or "document"),
+        "kind": kind_label(document.get("kind")),
         "prose_language": PROSE.get(document.get("language") or "en", "English"),
         "defines": list(span.defines),
         # A boundary question's example: a type rather than a method ("Model", not "Model.Insert").

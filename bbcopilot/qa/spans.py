@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bbcopilot.corpus import FRAMEWORK, KIND_LABELS, LANGUAGE
+from bbcopilot.corpus import FRAMEWORK, LANGUAGE, kind_label
 from bbcopilot.cpcheck.lexer import scan
 from bbcopilot.errors import InputError
 
@@ -123,13 +123,12 @@ def _structure(document: dict) -> tuple[int, str, list[Unit]]:
 
 
 def _document_context(document: dict) -> str:
-    kind = document.get("kind") or ""
     lines = [
         f"Language: {LANGUAGE}",
         f"Framework: {FRAMEWORK}",
         f"Subsystem: {document.get('subsystem') or '(top level)'}",
         f"Module: {document.get('module') or '(none)'}",
-        f"Document kind: {KIND_LABELS.get(kind, kind or 'document')}",
+        f"Document kind: {kind_label(document.get('kind'))}",
         f"Title: {document.get('title') or '(untitled)'}",
     ]
     return "\n".join(lines)

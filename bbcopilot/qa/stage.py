@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bbcopilot.config import ModelSettings, QASettings, ToolchainSettings
-from bbcopilot.corpus import detect_language
+from bbcopilot.corpus import detect_language, kind_label
 from bbcopilot.errors import InputError
 from bbcopilot.hfdata import iter_rows, save_version
 from bbcopilot.llm import chat
@@ -187,6 +187,7 @@ def generate(
     figures = GenerationFigures(documents=len(documents))
     sampling = {"temperature": settings.temperature, "max_new_tokens": settings.max_new_tokens,
                 "pairs": settings.pairs_per_request}
+    schema = reply_schema(settings.pairs_per_request, settings.max_question_chars, settings.max_answer_chars)
     asks: list[Ask] = []
     for document in documents:
         try:
@@ -200,10 +201,10 @@ def generate(
         for span in spans:
             for kind in settings.question_kinds:
                 key = RequestCache.key("qa-generation", span.text, span.context, kind, template_hash(kind), generator,
-                                       sampling, settings.response_format)
+                                       sampling, settings.response_format, schema)
                 asks.append(Ask(document, span, kind, key))
     figures.asked = len(asks)
-    schema = reply_schema(settings.pairs_per_request, settings.max_question_chars, settings.max_answer_chars)
+    ask_ids = {a.key: a.id for a in asks}
     requests = [
         ChatRequest(a.key, user(generation_prompt(a.kind, a.document, a.span, settings.pairs_per_request)),
                     settings.max_new_tokens, settings.temperature, schema)
@@ -214,7 +215,7 @@ def generate(
     def finish(request: ChatRequest, outcome: ChatOutcome) -> tuple[ChatRequest | None, dict | None]:
         if outcome.text is None:
             figures.failed += 1
-            figures.failures.append({"request": request.key, "error": outcome.error, "raw": None})
+            figures.failures.append({"request": ask_ids[request.key.split("#", 1)[0]], "error": outcome.error, "raw": None})
             return None, None
         pairs, error = read_reply(outcome.text)
         done = repairs.get(request.key, 0)
@@ -256,12 +257,9 @@ def generate(
 
 
 def span_context(document: dict, span: Span) -> SpanContext:
-    from bbcopilot.corpus import KIND_LABELS
-
-    kind = document.get("kind") or ""
     return SpanContext(
         document_id=document["id"], module=document.get("module") or "", subsystem=document.get("subsystem") or "",
-        title=document.get("title") or "", kind=KIND_LABELS.get(kind, kind or "document"),
+        title=document.get("title") or "", kind=kind_label(document.get("kind")),
         language=document.get("language") or "en", text=span.text, context=span.context, defines=span.defines,
     )
 
