@@ -255,3 +255,11 @@ def test_a_judge_endpoint_drops_the_pairs_whose_claims_it_finds_unsupported(inpu
     assert judge_server.calls and all(c.headers["authorization"] == "Bearer sk-judge-never-logged" for c in judge_server.calls)
     report = (Path(judged.path) / "report.md").read_text()
     assert "it belongs to the module" in report and "sk-judge-never-logged" not in report
+
+
+def test_fully_offline_the_base_model_generates_in_process(inputs):
+    qa_settings = QASettings(serve_locally=False, span_tokens=512, context_window=2048, max_new_tokens=8,
+                             pairs_per_request=1, repair_attempts=0, max_documents=1, question_kinds=["api"])
+    result = run_stage(inputs, qa_settings)
+    assert result.figures["sent"] == result.figures["requests"] > 0
+    assert result.figures["valid_json"] + result.figures["invalid_json"] == result.figures["requests"]
