@@ -22,6 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_TOKENS = 512
+# Whitespace the enforcer allows in a row (its default, 12, lets a weak model spend its token budget
+# on indentation).
+MAX_JSON_WHITESPACE = 1
 CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -91,25 +94,34 @@ class ChatModel:
         self.enforcer_data = enforcer_tokenizer_data(self.tokenizer, len(self.tokenizer))
         self.lock = threading.Lock()
 
-    def json_parser(self, response_format: ResponseFormat | None):
-        """The enforcer's parser for a response format, or None for unconstrained text."""
+    def json_enforcer(self, response_format: ResponseFormat | None):
+        """The token enforcer of a response format, or None for unconstrained text."""
         from jsonschema import SchemaError, validators
-        from lmformatenforcer import JsonSchemaParser
+        from lmformatenforcer import CharacterLevelParserConfig, JsonSchemaParser, TokenEnforcer
 
         if response_format is None or response_format.type == "text":
             return None
         schema = {"type": "object"} if response_format.type == "json_object" else response_format.json_schema.schema_
         try:
             validators.validator_for(schema).check_schema(schema)
-            return JsonSchemaParser(schema)
+            # The parser reads its in-string alphabet from the config it is built with, and the
+            # enforcer then swaps in a config of its own: both must hold the tokenizer's alphabet
+            # (else a string's first character, while minLength is unmet, could only be ASCII
+            # though the enforcer offers any token), and ours also bounds the whitespace.
+            config = CharacterLevelParserConfig(
+                alphabet=self.enforcer_data.tokenizer_alphabet, max_consecutive_whitespaces=MAX_JSON_WHITESPACE,
+            )
+            parser = JsonSchemaParser(with_room_for_leading_whitespace(schema), config)
         except (SchemaError, ValueError, TypeError, KeyError) as error:
             raise RequestError(f"response_format schema is invalid: {str(error).splitlines()[0]}") from error
+        enforcer = TokenEnforcer(self.enforcer_data, parser)
+        parser.config = config
+        return enforcer
 
     def complete(self, request: ChatRequest) -> dict:
         import torch
-        from lmformatenforcer import TokenEnforcer
 
-        parser = self.json_parser(request.response_format)
+        enforcer = self.json_enforcer(request.response_format)
         messages = [message.model_dump() for message in request.messages]
         prompt = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         inputs = self.tokenizer(prompt, return_tensors="pt", add_special_tokens=False).to(self.model.device)
@@ -118,10 +130,7 @@ class ChatModel:
             {"do_sample": True, "temperature": request.temperature, "top_p": request.top_p}
             if request.temperature > 0 else {"do_sample": False}
         )
-        constraint = {}
-        if parser:
-            enforcer = TokenEnforcer(self.enforcer_data, parser)
-            constraint["prefix_allowed_tokens_fn"] = allowed_tokens_fn(enforcer)
+        constraint = {"prefix_allowed_tokens_fn": allowed_tokens_fn(enforcer)} if enforcer else {}
         with self.lock, torch.inference_mode():
             if request.seed is not None:
                 torch.manual_seed(request.seed)
@@ -180,6 +189,19 @@ def enforcer_tokenizer_data(tokenizer, vocab_size: int):
     # token has alone (common in a small vocabulary) would end the JSON in its eyes, mid-string.
     data.tokenizer_alphabet = "".join(sorted({char for _, text, _ in regular_tokens for char in text}))
     return data
+
+
+def with_room_for_leading_whitespace(schema):
+    """`schema` with every maxLength lowered by MAX_JSON_WHITESPACE: the enforcer does not count
+    whitespace just after a string's opening quote, so a string could otherwise end that much too long."""
+    if isinstance(schema, list):
+        return [with_room_for_leading_whitespace(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    lowered = {key: with_room_for_leading_whitespace(value) for key, value in schema.items()}
+    if isinstance(schema.get("maxLength"), int):
+        lowered["maxLength"] = max(schema["maxLength"] - MAX_JSON_WHITESPACE, schema.get("minLength", 0))
+    return lowered
 
 
 def allowed_tokens_fn(enforcer):

@@ -77,7 +77,7 @@ def tiny_model(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def served_model(tiny_model):
-    """The tiny model behind a real OpenAI-compatible server (`transformers serve`); yields its /v1 URL."""
+    """The tiny model behind a real OpenAI-compatible server (`bbcopilot.server`); yields its /v1 URL."""
     from bbcopilot.serving import served_model as serve
 
     with serve(str(tiny_model), "cpu") as url:

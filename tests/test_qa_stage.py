@@ -1,5 +1,5 @@
 """The QA stage end to end: real BlackBox documents, a real OpenAI-compatible server (the tests' scripted
-one, and `transformers serve` with the tiny model), the real compiler, the request cache on disk."""
+one, and `bbcopilot.server` with the tiny model), the real compiler, the request cache on disk."""
 
 from __future__ import annotations
 
@@ -228,8 +228,9 @@ def test_a_reply_that_stays_invalid_is_counted_failed_with_its_raw_text_kept(inp
     assert "**Warning:** only 0 of" in report
 
 
-def test_the_tiny_model_behind_transformers_serve_takes_the_server_path(inputs):
-    """The demo's path: no endpoint set, the base model served locally; its random weights write no JSON."""
+def test_the_tiny_model_behind_the_local_server_takes_the_server_path(inputs):
+    """The demo's path: no endpoint set, the base model served locally; in 16 tokens its constrained
+    replies are cut off before their JSON ends, so each is sent back once."""
     qa_settings = QASettings(serve_locally=True, concurrency=2, span_tokens=512, context_window=2048, max_new_tokens=16,
                              pairs_per_request=1, repair_attempts=1, max_documents=1, question_kinds=["api"])
     result = run_stage(inputs, qa_settings)
