@@ -131,12 +131,13 @@ class ChatModel:
             if request.temperature > 0 else {"do_sample": False}
         )
         constraint = {"prefix_allowed_tokens_fn": allowed_tokens_fn(enforcer)} if enforcer else {}
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.tokenizer.eos_token_id
         with self.lock, torch.inference_mode():
             if request.seed is not None:
                 torch.manual_seed(request.seed)
+            # top_k=None: OpenAI's API has no top-k, so a model's generation_config default must not apply.
             output = self.model.generate(
-                **inputs, max_new_tokens=max_tokens, pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
-                top_k=None, **sampling, **constraint,
+                **inputs, max_new_tokens=max_tokens, pad_token_id=pad, top_k=None, **sampling, **constraint,
             )
         tokens = output[0, inputs["input_ids"].shape[1]:].tolist()
         stopped = bool(tokens) and tokens[-1] in self._stop_ids()
@@ -220,10 +221,12 @@ def create_app(chat_model: ChatModel):
     async def invalid_request(request: Request, error: RequestValidationError):
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"] if part != "body")
+        log.warning("refused a request: %s: %s", where, first["msg"])
         return JSONResponse(status_code=400, content=error_body(f"{where}: {first['msg']}", where or None))
 
     @app.exception_handler(RequestError)
     async def refused(request: Request, error: RequestError):
+        log.warning("refused a request: %s", error)
         return JSONResponse(status_code=400, content=error_body(str(error)))
 
     @app.get("/v1/models")
