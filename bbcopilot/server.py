@@ -58,6 +58,7 @@ class ChatRequest(BaseModel):
     seed: int | None = None
     stream: bool = False
     n: int = Field(default=1, ge=1)
+    stop: str | list[str] | None = None
     response_format: ResponseFormat | None = None
 
     def unsupported(self) -> str | None:
@@ -65,6 +66,8 @@ class ChatRequest(BaseModel):
             return "stream: true is not supported by this server"
         if self.n > 1:
             return "n > 1 is not supported by this server"
+        if self.stop:
+            return "stop sequences are not supported by this server"
         if self.response_format and self.response_format.type == "json_schema" and not self.response_format.json_schema:
             return "response_format json_schema needs a json_schema object with a schema"
         return None

@@ -93,6 +93,12 @@ def test_stream_is_refused_and_the_server_keeps_serving(client):
     assert client.chat.completions.create(model=model_id(client), messages=MESSAGES, max_tokens=4).choices
 
 
+@pytest.mark.parametrize("unsupported", [{"n": 2}, {"stop": ["END"]}])
+def test_what_the_server_cannot_honour_is_refused(client, unsupported):
+    with pytest.raises(openai.BadRequestError, match="not supported"):
+        client.chat.completions.create(model=model_id(client), messages=MESSAGES, max_tokens=4, **unsupported)
+
+
 def test_invalid_schema_is_refused_with_400(client):
     with pytest.raises(openai.BadRequestError, match="schema is invalid"):
         client.chat.completions.create(
