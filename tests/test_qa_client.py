@@ -105,7 +105,8 @@ def test_a_server_that_dies_mid_run_fails_the_rest_and_the_run_ends():
 
 
 def test_auto_response_format_falls_back_when_refused():
-    with ChatServer(refuse_response_format()) as server:
+    # The latency keeps the first refusal on its way while the second request goes out.
+    with ChatServer(refuse_response_format(), latency=0.3) as server:
         figures, outcomes = run(server.url, requests(6, SCHEMA), concurrency=2, response_format="auto")
     assert figures.response_format is False and figures.succeeded == 6 and figures.retries == 0
     carried = ["response_format" in c.body for c in server.calls]

@@ -188,6 +188,7 @@ def generate(
     sampling = {"temperature": settings.temperature, "max_new_tokens": settings.max_new_tokens,
                 "pairs": settings.pairs_per_request}
     schema = reply_schema(settings.pairs_per_request, settings.max_question_chars, settings.max_answer_chars)
+    hashes = {kind: template_hash(kind) for kind in settings.question_kinds}
     asks: list[Ask] = []
     for document in documents:
         try:
@@ -200,7 +201,7 @@ def generate(
         figures.refits += refits
         for span in spans:
             for kind in settings.question_kinds:
-                key = RequestCache.key("qa-generation", span.text, span.context, kind, template_hash(kind), generator,
+                key = RequestCache.key("qa-generation", span.text, span.context, kind, hashes[kind], generator,
                                        sampling, settings.response_format, schema)
                 asks.append(Ask(document, span, kind, key))
     figures.asked = len(asks)
@@ -249,7 +250,7 @@ def generate(
             candidates.append(candidate)
             provenance[candidate.id] = {
                 "document": ask.document["id"], "span_start": ask.span.start, "span_end": ask.span.end,
-                "template": ask.kind, "template_hash": template_hash(ask.kind), "generator": generator,
+                "template": ask.kind, "template_hash": hashes[ask.kind], "generator": generator,
                 "temperature": settings.temperature, "max_new_tokens": settings.max_new_tokens,
                 "generated_at": entry["generated_at"],
             }
