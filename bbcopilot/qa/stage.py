@@ -75,7 +75,11 @@ def fitting_spans(document: dict, settings: QASettings, count: WindowCounter) ->
     does not fit makes the whole document be re-spanned with a smaller budget."""
     budget, refits = settings.span_tokens, 0
     while True:
-        spans = spans_of(document, budget, count.text)
+        try:
+            spans = spans_of(document, budget, count.text)
+        except ValueError as error:  # the budget left no room beside the span's context header
+            raise InputError(document["id"], f"a context window of {settings.context_window} tokens leaves no room "
+                                             f"for a span: {error}") from error
         excess = max(
             (count.request(user(generation_prompt(kind, document, span, settings.pairs_per_request)))
              + settings.max_new_tokens - settings.context_window
