@@ -128,7 +128,8 @@ class QASettings(Section):
     api_key: SecretStr = Field(SecretStr("none"), description="API key of the endpoint (secret).")
     serve_locally: bool = Field(
         True,
-        description="With no endpoint: serve the base model with `transformers serve` on 127.0.0.1 and generate "
+        description="With no endpoint: serve the base model on 127.0.0.1 (bbcopilot.server, which decodes to the "
+        "reply schema) and generate "
         "through it (the server path); false = generate in-process with transformers (no server at all).",
     )
     concurrency: int = Field(8, ge=1, description="Requests in flight at once against the endpoint.")

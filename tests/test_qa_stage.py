@@ -177,6 +177,8 @@ def test_a_rerun_sends_no_request_and_a_changed_template_regenerates_only_its_ow
     with ChatServer(teacher) as server:
         first = run_stage(inputs, settings(server))
         sent = len(server.calls)
+        saved = run_stage(inputs, settings(server))  # the dataset itself, found by its version
+        assert saved.cached and saved.figures["preference_pairs"] == first.figures["preference_pairs"] > 0
         shutil.rmtree(first.path)  # not the dataset: the requests must come from the cache
         again = run_stage(inputs, settings(server))
         assert len(server.calls) == sent and again.figures["cached"] == again.figures["requests"]

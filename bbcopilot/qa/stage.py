@@ -331,7 +331,8 @@ def generator_fingerprint(settings: QASettings, model_path: str, revision: str |
 
 @contextmanager
 def chat_runner(settings: QASettings, model_path: str, model: ModelSettings, revision: str | None) -> Iterator[Any]:
-    """What sends the requests: the endpoint, the base model behind `transformers serve`, or in-process."""
+    """What sends the requests: the endpoint, the base model behind our local server (`bbcopilot.server`,
+    which decodes to the reply schema), or the base model in-process."""
     from bbcopilot.llm import LocalGenerator, torch_device
     from bbcopilot.serving import served_model
 
@@ -405,7 +406,9 @@ def build_qa(
     if workspace.has(QA, version):
         workspace.set_latest(QA, version)
         saved = load_from_disk(str(final))
-        figures = {"qa_rows": sum(len(saved[s]) for s in saved), "preference_pairs": sum(map(bool, saved["train"]["rejected"]))}
+        train = saved["train"]
+        preference_pairs = sum(map(bool, train["rejected"])) if "rejected" in train.column_names else 0  # none: no rows
+        figures = {"qa_rows": sum(len(saved[s]) for s in saved), "preference_pairs": preference_pairs}
         return StageResult(QA, version, str(final), figures, cached=True)
 
     docs = load_from_disk(documents.path)
