@@ -234,9 +234,9 @@ def create_app(chat_model: ChatModel):
 
     @app.get("/v1/models")
     def models():
-        # Keywords, not a "data" string: the code-version reader takes a string naming a folder
-        # beside the module (bbcopilot/data/) for a dependency on that folder's files.
-        return dict(object="list", data=[{"id": chat_model.name, "object": "model", "created": 0, "owned_by": "bbcopilot"}])
+        return {"object": "list", "data": [
+            {"id": chat_model.name, "object": "model", "created": 0, "owned_by": "bbcopilot"},
+        ]}
 
     # A plain (not async) handler: FastAPI runs it in its thread pool, so a generation waiting on
     # the model's lock never blocks the event loop that answers /v1/models.

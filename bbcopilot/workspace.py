@@ -140,7 +140,11 @@ def _import_targets(node: ast.Import | ast.ImportFrom, package: str) -> list[tup
 
 def _statement(node: ast.AST, package: str, binds: set[str]) -> _Statement:
     names, follows, literals = set(), [], set()
+    # A dict's key names a field ({"data": [...]}), not a file beside the module.
+    keys = {id(key) for inner in ast.walk(node) if isinstance(inner, ast.Dict) for key in inner.keys if key is not None}
     for inner in ast.walk(node):
+        if id(inner) in keys:
+            continue
         if isinstance(inner, ast.Name):
             names.add(inner.id)
         elif isinstance(inner, (ast.Import, ast.ImportFrom)):
