@@ -11,7 +11,8 @@ from bbcopilot.config import QASettings
 from bbcopilot.qa import prompts
 from bbcopilot.qa.schema import read_reply, reply_schema
 from bbcopilot.qa.spans import spans_of
-from bbcopilot.qa.stage import WindowCounter, fitting_spans, generation_prompt, spread_over_splits, user
+from bbcopilot.qa.spans import TokenCounter
+from bbcopilot.qa.stage import fitting_spans, generation_prompt, spread_over_splits, user
 from tests.conftest import BBCP
 
 
@@ -114,7 +115,7 @@ def test_the_schema_sent_and_the_reader_agree():
 
 def test_spans_are_cut_smaller_until_every_request_fits_the_window_never_truncated(tiny_model):
     document = real_document("Text/Mod/Models.odc")
-    count = WindowCounter(str(tiny_model))
+    count = TokenCounter(str(tiny_model))
     roomy = QASettings(span_tokens=1024, context_window=8192, max_new_tokens=64)
     tight = roomy.model_copy(update={"context_window": 2200})
     wide_spans, refits = fitting_spans(document, roomy, count)
@@ -132,7 +133,7 @@ def test_a_window_too_small_for_any_span_skips_the_document_with_the_reason(tiny
     from bbcopilot.errors import InputError
 
     document = real_document("Text/Mod/Models.odc")
-    count = WindowCounter(str(tiny_model))
+    count = TokenCounter(str(tiny_model))
     with pytest.raises(InputError, match="leaves no room for a span"):
         fitting_spans(document, QASettings(context_window=300, max_new_tokens=200), count)
     # A window that fits the prompt but not the module header beside a span: the same error, no crash.

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from bbcopilot.qa.spans import approximate_tokens, main, spans_of, tokenizer_count, units_of
+from bbcopilot.qa.spans import TokenCounter, approximate_tokens, main, spans_of, units_of
 
 from tests.conftest import BBCP
 
@@ -237,7 +237,7 @@ def test_a_header_whose_comments_fill_the_budget_is_shown_without_them():
 
 
 def test_spans_fit_a_real_tokenizer(tiny_model):
-    count = tokenizer_count(str(tiny_model))
+    count = TokenCounter(str(tiny_model)).text
     spans = spans_of(module_doc(), 300, count)
     assert_tiles(spans, MODULE)
     within(spans, 300, count)

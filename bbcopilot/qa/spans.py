@@ -343,12 +343,22 @@ def _definition_names(block: str) -> tuple[str, ...]:
 
 # --- figures --------------------------------------------------------------------------------------
 
-def tokenizer_count(path: str) -> Callable[[str], int]:
-    """Count tokens as the tokenizer at `path` (a folder or hub name) does, without special tokens."""
-    from transformers import AutoTokenizer
+class TokenCounter:
+    """Tokens as the tokenizer at a folder or hub name counts them: of a text (no special tokens), and of
+    a request with the chat template around its messages, as the generation model reads it."""
 
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    return lambda text: len(tokenizer.encode(text, add_special_tokens=False))
+    def __init__(self, tokenizer_path: str, revision: str | None = None):
+        from transformers import AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(tokenizer_path, revision=revision)
+
+    def text(self, text: str) -> int:
+        return len(self.tokenizer.encode(text, add_special_tokens=False))
+
+    def request(self, messages: list[dict[str, str]]) -> int:
+        if self.tokenizer.chat_template:
+            return len(self.tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)["input_ids"])
+        return sum(self.text(m["content"]) for m in messages) + 8 * len(messages)
 
 
 def tree_documents(root: Path) -> tuple[list[dict], list[tuple[str, str]]]:
@@ -376,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
                                             "default: an approximation from words and characters")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    count = tokenizer_count(args.tokenizer) if args.tokenizer else approximate_tokens
+    count = TokenCounter(args.tokenizer).text if args.tokenizer else approximate_tokens
     documents, failures = tree_documents(args.root)
     for relpath, reason in failures:
         log.error("%s: skipped: %s", relpath, reason)

@@ -33,7 +33,7 @@ from bbcopilot.qa.cache import RequestCache
 from bbcopilot.qa.client import ChatOutcome, ChatRequest, ConcurrentChat, LocalChat, RunFigures
 from bbcopilot.qa.prompts import generation_prompt, render, template_hash
 from bbcopilot.qa.schema import Candidate, SpanContext, read_reply, reply_schema
-from bbcopilot.qa.spans import Span, spans_of
+from bbcopilot.qa.spans import Span, TokenCounter, spans_of
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import Workspace, code_version, content_hash, model_fingerprint
 
@@ -48,28 +48,11 @@ FAILED_SHOWN = 5
 # ---------------------------------------------------------------- spans that fit the window
 
 
-class WindowCounter:
-    """Tokens of a request as the generation model counts them: its chat template around the messages."""
-
-    def __init__(self, tokenizer_path: str, revision: str | None = None):
-        from transformers import AutoTokenizer
-
-        self.tokenizer = AutoTokenizer.from_pretrained(tokenizer_path, revision=revision)
-
-    def text(self, text: str) -> int:
-        return len(self.tokenizer.encode(text, add_special_tokens=False))
-
-    def request(self, messages: list[dict[str, str]]) -> int:
-        if self.tokenizer.chat_template:
-            return len(self.tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)["input_ids"])
-        return sum(self.text(m["content"]) for m in messages) + 8 * len(messages)
-
-
 def user(content: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": content}]
 
 
-def fitting_spans(document: dict, settings: QASettings, count: WindowCounter) -> tuple[list[Span], int]:
+def fitting_spans(document: dict, settings: QASettings, count: TokenCounter) -> tuple[list[Span], int]:
     """The document's spans such that every kind's prompt plus the answer budget fits the window,
     and how many times the spans had to be cut smaller for that. Never cut silently: a span that
     does not fit makes the whole document be re-spanned with a smaller budget."""
@@ -184,7 +167,7 @@ def _now() -> str:
 
 
 def generate(
-    documents: list[dict[str, Any]], settings: QASettings, asker: Asker, count: WindowCounter, generator: str,
+    documents: list[dict[str, Any]], settings: QASettings, asker: Asker, count: TokenCounter, generator: str,
     skipped: list[tuple[str, str]],
 ) -> tuple[list[Candidate], dict[str, dict], GenerationFigures]:
     """Candidates from every span of `documents`, their provenance by candidate id, and the figures."""
@@ -418,7 +401,7 @@ def build_qa(
         rows = rows[: settings.max_documents]
     skipped: list[tuple[str, str]] = []
     generator = generator_fingerprint(settings, model_path, revision)
-    count = WindowCounter(settings.tokenizer or model_path, None if settings.tokenizer else revision)
+    count = TokenCounter(settings.tokenizer or model_path, None if settings.tokenizer else revision)
     cache = RequestCache(workspace)
     with chat_runner(settings, model_path, model, revision) as runner:
         asker = Asker(runner, cache)
