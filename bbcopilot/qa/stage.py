@@ -8,8 +8,8 @@ rejected side. Forum and Telegram dialogs join with their own filters. Rows are 
 (no system turn: `bbcopilot.llm.chat` adds it wherever a model is asked) with their provenance;
 each keeps its document's split, so test-split documents yield only evaluation questions.
 
-The generator is an OpenAI-compatible endpoint, the base model served locally with `transformers
-serve` (the offline demo's path), or the base model in-process; `client` sends the requests.
+The generator is an OpenAI-compatible endpoint, the base model served locally by `bbcopilot.server`
+(the offline demo's path), or the base model in-process; `client` sends the requests.
 """
 
 from __future__ import annotations
