@@ -77,15 +77,32 @@ def extract_code(answer: str) -> str:
     Several fenced blocks are joined by a blank line (a module and its usage notes stay
     together); an unterminated fence (the answer ran out of tokens) counts up to the end.
     """
-    blocks = [m.group(2).strip("\n") for m in _FENCE.finditer(answer)]
+    return CODE_JOINER.join(answer[start:end] for start, end in code_spans(answer))
+
+
+CODE_JOINER = "\n\n"
+
+
+def code_spans(answer: str) -> list[tuple[int, int]]:
+    """Where in `answer` the code `extract_code` takes lies: (start, end) offsets, in order."""
+    blocks = [_without_newlines(answer, *m.span(2)) for m in _FENCE.finditer(answer)]
     if not blocks:
         opened = _OPEN_FENCE.search(answer)
         if opened:
-            blocks = [answer[opened.end() :].strip("\n")]
+            blocks = [_without_newlines(answer, opened.end(), len(answer))]
     if blocks:
-        return "\n\n".join(b for b in blocks if b.strip())
+        return [(start, end) for start, end in blocks if answer[start:end].strip()]
     module = _MODULE.search(answer) or _PASCAL.search(answer)
-    return module.group(0) if module else ""
+    return [module.span()] if module else []
+
+
+def _without_newlines(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span less the newlines at either end (a block's `strip("\\n")`)."""
+    while start < end and text[start] == "\n":
+        start += 1
+    while end > start and text[end - 1] == "\n":
+        end -= 1
+    return start, end
 
 
 def prose_of(answer: str) -> str:

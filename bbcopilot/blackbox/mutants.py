@@ -96,6 +96,13 @@ def imports(tokens: list[Token]) -> dict[str, str]:
     return out
 
 
+def qualified_sites(tokens: list[Token], aliases: set[str]) -> list[int]:
+    """Where a name of an imported module is used: i with tokens[i:i + 3] = alias '.' name."""
+    return [i for i in range(len(tokens) - 2)
+            if tokens[i].type == "IDENT" and tokens[i].value in aliases and tokens[i + 1].type == "DOT"
+            and tokens[i + 2].type == "IDENT" and (i == 0 or tokens[i - 1].type != "DOT")]
+
+
 # ---------------------------------------------------------------- general mutations
 
 
@@ -185,9 +192,7 @@ def delphi_writeln(text: str, rng: random.Random, sc: Scan | None = None) -> Mut
     sc = sc or scan(text)
     toks = sc.tokens
     logs = {alias for alias, module in imports(toks).items() if module == "StdLog"}
-    calls = [i for i in range(len(toks) - 2)
-             if toks[i].type == "IDENT" and toks[i].value in logs and toks[i + 1].type == "DOT"
-             and toks[i + 2].type == "IDENT" and (i == 0 or toks[i - 1].type != "DOT")]
+    calls = qualified_sites(toks, logs)
     if calls:
         i = rng.choice(calls)
         old = text[toks[i].start_pos:toks[i + 2].end_pos]
@@ -215,10 +220,8 @@ def delphi_lowercase_keyword(text: str, rng: random.Random, sc: Scan | None = No
     return _token_replaced("delphi-lowercase-keyword", f"{tok.value} -> {lower}", text, sc, tok, lower)
 
 
-def delphi_string_type(text: str, rng: random.Random, sc: Scan | None = None) -> Mutant | None:
-    """An `ARRAY n OF CHAR` (or open `ARRAY OF CHAR`) type written as Delphi's `string`."""
-    sc = sc or scan(text)
-    toks = sc.tokens
+def string_type_sites(toks: list[Token]) -> list[tuple[int, int]]:
+    """(index of ARRAY, index of CHAR) of every `ARRAY [n] OF CHAR` type."""
     sites = []
     for i, t in enumerate(toks):
         if t.type != "ARRAY":
@@ -228,6 +231,29 @@ def delphi_string_type(text: str, rng: random.Random, sc: Scan | None = None) ->
                 if toks[j + 1].type == "IDENT" and toks[j + 1].value == "CHAR":
                     sites.append((i, j + 1))
                 break
+    return sites
+
+
+def const_assign_sites(toks: list[Token]) -> list[Token]:
+    """The '=' of every constant declaration (`CONST n = 10;`, `max* = 3;`)."""
+    sections = _sections(toks)
+    sites = []
+    for i in range(1, len(toks) - 1):
+        if toks[i].type != "EQ" or sections[i] != "CONST":
+            continue
+        j = i - 1
+        if toks[j].type in ("STAR", "MINUS"):
+            j -= 1
+        if j >= 1 and toks[j].type == "IDENT" and toks[j - 1].type in ("CONST", "SEMI"):
+            sites.append(toks[i])
+    return sites
+
+
+def delphi_string_type(text: str, rng: random.Random, sc: Scan | None = None) -> Mutant | None:
+    """An `ARRAY n OF CHAR` (or open `ARRAY OF CHAR`) type written as Delphi's `string`."""
+    sc = sc or scan(text)
+    toks = sc.tokens
+    sites = string_type_sites(toks)
     if not sites:
         return None
     i, j = rng.choice(sites)
@@ -239,17 +265,7 @@ def delphi_string_type(text: str, rng: random.Random, sc: Scan | None = None) ->
 def delphi_const_assign(text: str, rng: random.Random, sc: Scan | None = None) -> Mutant | None:
     """A constant declared with ':=' instead of '='."""
     sc = sc or scan(text)
-    toks = sc.tokens
-    sections = _sections(toks)
-    sites = []
-    for i in range(1, len(toks) - 1):
-        if toks[i].type != "EQ" or sections[i] != "CONST":
-            continue
-        j = i - 1
-        if toks[j].type in ("STAR", "MINUS"):
-            j -= 1
-        if j >= 1 and toks[j].type == "IDENT" and toks[j - 1].type in ("CONST", "SEMI"):
-            sites.append(toks[i])
+    sites = const_assign_sites(sc.tokens)
     if not sites:
         return None
     tok = rng.choice(sites)
@@ -345,9 +361,7 @@ def invented_api(text: str, rng: random.Random, sc: Scan | None = None) -> Mutan
     sc = sc or scan(text)
     toks = sc.tokens
     modules = {alias: module for alias, module in imports(toks).items() if module in INVENTED_API}
-    sites = [i for i in range(len(toks) - 2)
-             if toks[i].type == "IDENT" and toks[i].value in modules and toks[i + 1].type == "DOT"
-             and toks[i + 2].type == "IDENT" and (i == 0 or toks[i - 1].type != "DOT")]
+    sites = qualified_sites(toks, set(modules))
     if not sites:
         return None
     i = rng.choice(sites)
