@@ -6,6 +6,7 @@ that need them, so `bbcopilot --help` answers at once.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ import typer
 from rich.console import Console
 
 from bbcopilot.errors import BBCopilotError
+from bbcopilot.serving import API_KEY_VARIABLE
 
 app = typer.Typer(
     help="Build, refresh and evaluate a Component Pascal / BlackBox coding assistant.",
@@ -249,9 +251,22 @@ def qa(profile: Profile = "demo", overrides: Overrides = None) -> None:
 
 
 @app.command()
-def train(profile: Profile = "demo", overrides: Overrides = None) -> None:
-    """Train on the latest datasets (the train flow): QA, SFT, DPO, evaluation, export."""
-    run(profile=profile, overrides=overrides, flow="train")
+def train(
+    profile: Profile = "demo",
+    overrides: Overrides = None,
+    accelerate_config: Annotated[Path | None, typer.Option(
+        "--accelerate-config", exists=True, dir_okay=False, resolve_path=True,
+        help="Run each training stage through `accelerate launch` with this config (configs/accelerate/: "
+        "one-gpu, ddp, fsdp, cpu-2).")] = None,
+    stages: Annotated[str | None, typer.Option(
+        help="Training stages to run, comma-separated, of cpt, sft, dpo, grpo (default: the profile's train.stages).")] = None,
+) -> None:
+    """Train on the latest datasets (the train flow): QA, SFT, DPO, GRPO, evaluation, export."""
+    # Both are settings: as overrides they are validated, recorded and cached like any --set (JSON is YAML).
+    options = {"train.accelerate_config": str(accelerate_config) if accelerate_config else None,
+               "train.stages": [stage.strip() for stage in stages.split(",")] if stages is not None else None}
+    chosen = [f"{key}={json.dumps(value)}" for key, value in options.items() if value is not None]
+    run(profile=profile, overrides=[*(overrides or []), *chosen], flow="train")
 
 
 @app.command()
@@ -306,6 +321,75 @@ def tiny_model(
     except BBCopilotError as err:
         _fail(err)
     console.print(f"Tiny model saved to {out}")
+
+
+ApiKey = Annotated[str | None, typer.Option(
+    envvar=API_KEY_VARIABLE, show_envvar=True, show_default=False,
+    help="API key (Authorization: Bearer KEY); better set through the environment, as a command line is "
+    "visible to every user of the machine.",
+)]
+
+
+@app.command()
+def serve(
+    model_dir: Annotated[Path, typer.Argument(help="A model folder (safetensors weights, config, tokenizer: an export "
+                                              "or a models/ version), or a LoRA adapter folder with its base.")],
+    host: Annotated[str, typer.Option(help="Address to listen on: loopback only, unless --allow-remote.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (0: a free one, logged).")] = 8000,
+    api_key: ApiKey = None,
+    allow_remote: Annotated[bool, typer.Option(
+        "--allow-remote", help="Listen on an address other machines can reach (set an API key too).")] = False,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
+) -> None:
+    """Serve a model as an OpenAI-compatible API: /v1/chat/completions (streamed too), /v1/models, /health.
+
+    With an API key every route but /health wants `Authorization: Bearer KEY`. Only safetensors
+    weights are loaded. Runs until Ctrl-C.
+    """
+    import logging
+
+    from bbcopilot.server import serve as serve_model
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    try:
+        serve_model(str(model_dir), host, port, api_key=api_key, allow_remote=allow_remote, device=device)
+    except BBCopilotError as err:
+        _fail(err)
+
+
+@app.command()
+def chat(
+    model_dir: Annotated[Path | None, typer.Argument(
+        help="A model folder to serve on a free loopback port for this chat (or give --url).")] = None,
+    url: Annotated[str | None, typer.Option(help="An OpenAI-compatible API to talk to: http://HOST:PORT/v1.")] = None,
+    api_key: ApiKey = None,
+    max_tokens: Annotated[int, typer.Option(min=1, help="Most tokens per answer.")] = 1024,
+    temperature: Annotated[float | None, typer.Option(
+        min=0, max=2, help="Sampling temperature (default: the model's generation_config.json).")] = None,
+    device: Annotated[str, typer.Option(help="Device for a served MODEL_DIR: auto, cpu, cuda or mps.")] = "auto",
+    profile: Profile = "demo",
+    overrides: Overrides = None,
+) -> None:
+    """Chat in the terminal: answers stream in, and every Component Pascal block of an answer is compiled
+    with BlackBox's own compiler (the checker when the toolchain is unavailable) and marked."""
+    from bbcopilot.chat import run_chat
+
+    if (model_dir is None) == (url is None):
+        _fail(BBCopilotError("give a model folder or --url URL (one of them)"))
+    try:
+        settings, _ = _settings(profile, overrides)
+        if url is not None:
+            run_chat(url, api_key, settings, max_tokens=max_tokens, temperature=temperature)
+        else:
+            from bbcopilot.server import model_folder
+            from bbcopilot.serving import served_model
+
+            model_folder(model_dir)  # a bad folder in one line, not in the server's log
+            console.print(f"starting bbcopilot serve {model_dir} on 127.0.0.1 ...", highlight=False)
+            with served_model(str(model_dir), device) as served:
+                run_chat(served, None, settings, max_tokens=max_tokens, temperature=temperature)
+    except BBCopilotError as err:
+        _fail(err)
 
 
 @app.command("check-cp")
