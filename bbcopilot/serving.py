@@ -7,6 +7,7 @@ takes the same path (HTTP, JSON, concurrency, retries) as a run against vLLM or 
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import subprocess
 import sys
@@ -19,6 +20,9 @@ from bbcopilot.errors import InputError
 
 log = logging.getLogger(__name__)
 START_TIMEOUT_S = 120.0
+# The API key `bbcopilot serve` (bbcopilot.server) requires when set; read from the environment so
+# that it is never on a command line (visible to every user) nor in a log.
+API_KEY_VARIABLE = "BBCOPILOT_SERVE_API_KEY"
 
 
 def free_port() -> int:
@@ -46,7 +50,9 @@ def served_model(model_path: str, device: str = "cpu", port: int | None = None) 
                "--host", "127.0.0.1", "--port", str(port), "--device", device]
     # A file, not a pipe: the server logs every request, and a full pipe would stall it.
     output = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
-    server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+    # On loopback for this process alone: no API key, whatever the environment holds for `bbcopilot serve`.
+    environment = {name: value for name, value in os.environ.items() if name != API_KEY_VARIABLE}
+    server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=environment)
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + START_TIMEOUT_S

@@ -1,7 +1,7 @@
 """A scripted OpenAI-compatible chat server on 127.0.0.1, for the QA client's tests and benchmark.
 
-`ChatServer` answers POST /v1/chat/completions (non-streaming, the OpenAI JSON shape) and
-GET /v1/models on a real socket. A script decides each answer from the call (its body, its
+`ChatServer` answers POST /v1/chat/completions (the OpenAI JSON shape; with `"stream": true`,
+OpenAI's server-sent chunks, a word each, then `data: [DONE]`) and GET /v1/models on a real socket. A script decides each answer from the call (its body, its
 headers, how many earlier calls carried the same messages): reply with content, answer an HTTP
 error with headers (429 with Retry-After, 500/503, the 400 of a server refusing `response_format`),
 stall past the client's timeout, or die. `latency` delays every answer. Every call is recorded
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import signal
 import socket
 import threading
@@ -53,6 +54,8 @@ class Reply:
     error: dict | None = None  # the JSON body of an error answer (default: OpenAI's error shape)
     stall: float = 0.0  # seconds to wait before answering (past the client's timeout: it gives up)
     die: bool = False  # the server dies on this call, leaving it unanswered
+    # Streamed replies: called with each piece's index before it is sent (a test holds the stream there).
+    before_piece: Callable[[int], None] | None = None
 
 
 Script = Callable[[Call], Reply]
@@ -211,6 +214,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if reply.status == 200:
                 content = f"reply to: {call.prompt}" if reply.content is None else reply.content
+                if body.get("stream"):
+                    if self._stream(content, body.get("model", MODEL), call.index, reply.before_piece):
+                        call.status = 200
+                    return
                 payload = completion(content, body.get("model", MODEL), call.index)
             else:
                 payload = reply.error or {"error": {"message": f"scripted {reply.status}", "type": "server_error"}}
@@ -234,6 +241,38 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the client gave up waiting (a stall past its timeout)
             return False
         return True
+
+
+    def _stream(self, content: str, model: str, index: int, before_piece: Callable[[int], None] | None) -> bool:
+        """The reply as OpenAI streams it, a word (with its trailing whitespace) per chunk."""
+        pieces = re.findall(r"\S*\s*", content)[:-1] or [""]
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Connection", "close")  # the stream's end is the connection's
+            self.end_headers()
+            self.close_connection = True
+            for i, piece in enumerate(pieces):
+                if before_piece:
+                    before_piece(i)
+                delta = {"role": "assistant", "content": piece} if i == 0 else {"content": piece}
+                self._event(chunk(delta, None, model, index))
+            self._event(chunk({}, "stop", model, index))
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.wfile.flush()
+        except OSError:
+            return False  # the client went away mid-stream
+        return True
+
+    def _event(self, payload: dict) -> None:
+        self.wfile.write(f"data: {json.dumps(payload)}\n\n".encode())
+        self.wfile.flush()
+
+
+def chunk(delta: dict, finish_reason: str | None, model: str, index: int) -> dict:
+    """One streamed chunk in the OpenAI shape."""
+    return {"id": f"chatcmpl-{index}", "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
 
 
 def completion(content: str, model: str, index: int) -> dict:
