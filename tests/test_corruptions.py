@@ -160,6 +160,7 @@ def test_a_corruption_the_compiler_accepts_is_not_kept(index, build):
             '\tPROCEDURE Do*;\n\t\tVAR s: ARRAY 8 OF CHAR;\n\tBEGIN\n\t\tStdLog.Int(1); StdLog.Ln\n\tEND Do;\nEND ObxWrite.\n')
     run = failing_corruptions([_answer(code), "No code here."], build, index, SUPPORT)
     assert run.tried["writeln"] == run.tried["string_type"] == 1
+    assert run.tried["const_assign"] == 0  # no CONST section: nothing to rewrite, none is added
     assert run.rejected["writeln"] == run.rejected["string_type"] == 0
     assert {c.kind for c in run.kept} == {"lowercase_keywords", "invented_api"}
     assert run.skipped == [(1, "no code in the answer")]

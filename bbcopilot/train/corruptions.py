@@ -22,7 +22,7 @@ strings are never rewritten; scanning stops at the module's `END Name.` as the c
 
 A corruption that the compiler still accepts is no negative: `failing_corruptions` compiles every
 answer and every corruption in one compiler batch and keeps those rejected while their original
-compiles. Without a toolchain the checker judges (syntax, the API index, its Pascal/Delphi hints)
+compiles. Without a toolchain the checker judges (syntax, its Pascal/Delphi habits, the API index)
 and each corruption says so (`judged_by`).
 """
 
@@ -39,7 +39,7 @@ from lark import Token
 from bbcopilot.api_index import ApiIndex, check_api, index_module_source
 from bbcopilot.blackbox.mutants import const_assign_sites, imports, qualified_sites, string_type_sites
 from bbcopilot.blackbox.toolchain import compile_sources
-from bbcopilot.blackbox.verdict import CHECKER, COMPILER, delphi_hints
+from bbcopilot.blackbox.verdict import CHECKER, COMPILER
 from bbcopilot.cpcheck import check_source
 from bbcopilot.cpcheck.lexer import Positions, scan
 from bbcopilot.metrics import CODE_JOINER, as_module, code_spans, extract_code
@@ -339,8 +339,8 @@ def _renamed(module: str, suffix: str) -> tuple[str, list[tuple[int, int]]]:
 
 def _checker_errors(units: list[tuple[int, str | None, str, str]], index: ApiIndex,
                     support: list[tuple[str, str]]) -> list[list[str]]:
-    """Each unit's findings by the checker alone: syntax, names the index does not know (the support
-    modules added to it), and the Pascal/Delphi habits it names (`writeln`, `string`)."""
+    """Each unit's findings by the checker alone: syntax and the Pascal/Delphi habits it names (`writeln`,
+    `string`), and names the index does not know (the support modules added to it)."""
     known = ApiIndex(dict(index.modules))
     for _, text in support:
         api = index_module_source(text)
@@ -351,7 +351,6 @@ def _checker_errors(units: list[tuple[int, str | None, str, str]], index: ApiInd
         unit = as_module(code)
         wrapped = unit.count("\n", 0, unit.find(code)) if unit is not code else 0
         found = [(d.line, d.col, d.message) for d in check_source(unit, "answer.cp") + check_api(unit, known)]
-        found += delphi_hints(unit, rejected=True)
         out.append([f"{line - wrapped}:{col}: {message}" for line, col, message in sorted(set(found))])
     return out
 
