@@ -202,12 +202,12 @@ def corruption_edits(code: str, index: ApiIndex) -> list[tuple[str, list[Edit]]]
     return [(kind, edits) for kind, edits in found if edits]
 
 
-def applied(text: str, edits: list[Edit], shift: int = 0) -> str:
-    """`text` with `edits` (offsets less `shift`, in text order, not overlapping) made."""
+def applied(text: str, edits: list[Edit]) -> str:
+    """`text` with `edits` (in text order, not overlapping) made."""
     parts, at = [], 0
     for start, end, new in edits:
-        parts += [text[at:start - shift], new]
-        at = end - shift
+        parts += [text[at:start], new]
+        at = end
     return "".join(parts) + text[at:]
 
 
@@ -283,10 +283,10 @@ def failing_corruptions(answers: list[str], build: Path | None, index: ApiIndex,
             run.tried[kind] += 1
             units.append((a, kind, applied(code, edits), corrupted))
     errors = _compiler_errors(units, build, support) if build else _checker_errors(units, index, support)
-    bad_originals = {}
+    bad_originals = set()
     for (a, kind, _, _), found in zip(units, errors):
         if kind is None and found:
-            bad_originals[a] = found[0]
+            bad_originals.add(a)
             run.skipped.append((a, f"its own code is rejected ({found[0]}): not a good answer"))
     for (a, kind, code, corrupted), found in zip(units, errors):
         if kind is None or a in bad_originals or not found:
