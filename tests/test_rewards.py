@@ -19,8 +19,7 @@ BUDGET = 64  # completion tokens
 
 
 def _task():
-    task = next(t for t in training_tasks("blackbox") if t.id == TASK_ID)
-    return task
+    return next(t for t in training_tasks("blackbox") if t.id == TASK_ID)
 
 
 def _fenced(code: str) -> str:
@@ -83,8 +82,8 @@ def test_a_prompt_without_a_task_gets_no_test_reward(build, index):
 def test_the_length_reward_penalises_only_the_excess():
     rewards = Rewards(None, build_api_index([]), BUDGET)
     length = rewards.functions()[REWARDS.index("length")]
-    ids = [[0] * BUDGET, [0] * (BUDGET + BUDGET // 2), [0] * (5 * BUDGET)]
-    assert length(["p"] * 3, ["a", "b", "c"], completion_ids=ids) == [0.0, -0.5, -1.0]
+    ids = [[0] * (BUDGET // 2), [0] * BUDGET, [0] * (BUDGET + BUDGET // 2), [0] * (5 * BUDGET)]
+    assert length(["p"] * 4, ["a", "b", "c", "d"], completion_ids=ids) == [0.0, 0.0, -0.5, -1.0]
     assert length_reward(BUDGET + 1, BUDGET) < 0.0
 
 
@@ -151,3 +150,6 @@ def test_without_a_toolchain_the_checker_judges_and_no_tests_run(index, caplog):
                                    "length": -1.0}
     assert scores["delphi"]["compiles"] == 0.0 and scores["delphi"]["no_delphi"] == 0.0
     assert scores["invented"]["real_api"] == 0.0
+    # A task's answer may use the harness's BenchTypes: the checker does not call it invented.
+    uses_types = next(t for t in training_tasks("humaneval") if t.reference and "IMPORT BenchTypes;" in t.reference)
+    assert _scores(rewards, {"reference": _fenced(uses_types.reference)}, uses_types.id)["reference"]["real_api"] == 1.0
