@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -40,6 +41,7 @@ from bbcopilot.workspace import Workspace, atomic_write_json
 
 log = logging.getLogger(__name__)
 TAIL_LINES = 30
+STOP_WAIT_S = 30  # seconds an interrupted launch has to stop before it is killed
 Stage = Callable[..., StageResult]
 
 
@@ -74,11 +76,9 @@ def launched(
         command += ["-m", __name__, str(scratch / "job.json")]
         log.info("launching %s through accelerate (%s); output in %s", function.__name__, config_file, logfile)
         with logfile.open("wb") as output:
-            finished = subprocess.run(
-                command, stdout=output, stderr=subprocess.STDOUT, env=child_environment(settings), cwd=PROJECT_ROOT
-            )
-        if finished.returncode or not job.result.is_file():
-            what = f"exit {finished.returncode}" if finished.returncode else "exit 0, but the main process wrote no result"
+            returncode = _run_group(command, output, child_environment(settings))
+        if returncode or not job.result.is_file():
+            what = f"exit {returncode}" if returncode else "exit 0, but the main process wrote no result"
             raise BBCopilotError(
                 f"{config_file}: accelerate launch of {_dotted(function)} failed ({what}); log {logfile}, last lines:\n"
                 + _tail(logfile)
@@ -169,6 +169,24 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def _run_group(command: list[str], output, environment: dict[str, str]) -> int:
+    """Run the launcher in a process group of its own; if this process is interrupted (Ctrl-C, a cancelled
+    task), the launcher and every process it started are stopped with it, not left training."""
+    process = subprocess.Popen(
+        command, stdout=output, stderr=subprocess.STDOUT, env=environment, cwd=PROJECT_ROOT, start_new_session=True
+    )
+    try:
+        return process.wait()
+    except BaseException:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=STOP_WAIT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        raise
 
 
 def _tail(logfile: Path) -> str:
