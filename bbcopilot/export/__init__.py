@@ -57,7 +57,7 @@ def check_model_folder(folder: Path) -> None:
     missing = [what for what, present in (
         ("weights (*.safetensors)", any(folder.glob("*.safetensors"))),
         ("config.json", (folder / "config.json").is_file()),
-        (f"a tokenizer ({' or '.join(TOKENIZER_FILES)})", any((folder / n).is_file() for n in TOKENIZER_FILES)),
+        (f"tokenizer ({' or '.join(TOKENIZER_FILES)})", any((folder / n).is_file() for n in TOKENIZER_FILES)),
     ) if not present]
     if missing:
         raise ExportError(f"{folder}: not a model folder, it has no {' and no '.join(missing)}")
