@@ -13,7 +13,7 @@ import yaml
 from bbcopilot.config import load_settings
 from bbcopilot.evaluate import EVALUATIONS
 from bbcopilot.export import ExportError, check_model_folder, export_model
-from bbcopilot.export.gguf_file import CHECK_PROMPTS, TOLERANCE, portable_chat_template
+from bbcopilot.export.gguf_file import ARCHITECTURE_FIELDS, CHECK_PROMPTS, TOLERANCE, portable_chat_template
 from bbcopilot.export.ollama import MODELFILE, OllamaError, go_template
 from bbcopilot.export.sampling import most_stable_temperature
 from bbcopilot.llm import chat, conversation, load_tokenizer
@@ -76,10 +76,13 @@ def logits_of(model, prompts):
 @pytest.mark.parametrize("quantisation", ["F16", "Q8_0"])
 def test_gguf_loads_back_within_the_stated_tolerance(exported, quantisation):
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     result, folder = exported
     name = f"bbcopilot-{quantisation}.gguf"
+    config, back_config = AutoConfig.from_pretrained(folder), AutoConfig.from_pretrained(folder, gguf_file=name)
+    assert [getattr(back_config, f) for f in ARCHITECTURE_FIELDS] == [getattr(config, f) for f in ARCHITECTURE_FIELDS]
+    assert back_config.rope_parameters == config.rope_parameters
     tokenizer = load_tokenizer(str(folder))
     prompts = [tokenizer.apply_chat_template(chat(p), add_generation_prompt=True, return_dict=True)["input_ids"]
                for p in CHECK_PROMPTS]
@@ -232,6 +235,16 @@ def test_card_header_names_base_model_datasets_and_licence(exported):
     assert "| compile_rate | 0.1500 → 0.3000 |" in text  # base → tuned at T 0.2
     assert "ollama create bbcopilot -f Modelfile" in text and "--jinja" in text
     assert (folder / "evaluation" / "report.md").is_file()
+
+
+def test_report_section_links_card_gguf_and_modelfile(exported, tmp_path):
+    from bbcopilot.export import report_section
+
+    _, folder = exported
+    section = report_section(folder, tmp_path)
+    links = re.findall(r"\]\(([^)]+)\)", section)
+    assert {Path(link).name for link in links} == {"README.md", MODELFILE, "bbcopilot-F16.gguf", "bbcopilot-Q8_0.gguf"}
+    assert all((tmp_path / link).resolve().is_file() for link in links)
 
 
 # ---------------------------------------------------------------- bad input

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -135,3 +136,19 @@ def export_figures(folder: Path) -> dict[str, Any]:
         figures[f"{quantisation}_max_logit_diff"] = checked["max_logit_difference"]
     figures["llama_cpp"] = verification["llama_cpp"]["state"].split(":")[0]  # ran / skipped
     return figures
+
+
+def report_section(folder: Path, links_from: Path) -> str:
+    """The run report's links to what a teacher installs: the card, each GGUF, the Modelfile
+    (relative to `links_from`, the report's folder)."""
+    verification = json.loads((folder / VERIFICATION).read_text(encoding="utf-8"))
+
+    def link(name: str) -> str:
+        return f"[{name}]({Path(os.path.relpath(folder / name, links_from)).as_posix()})"
+
+    lines = [f"- model card: {link('README.md')}", f"- Ollama: {link(ollama.MODELFILE)} (`ollama create bbcopilot -f Modelfile`)"]
+    lines += [f"- {quantisation}: {link(checked['file'])}, {checked['megabytes']} MiB, logits within "
+              f"{checked['relative_difference']:.3%} of the model's (tolerance {checked['tolerance']:.1%})"
+              for quantisation, checked in verification["transformers"].items()]
+    lines.append(f"- llama.cpp check: {verification['llama_cpp']['state']}")
+    return "\n".join(lines)

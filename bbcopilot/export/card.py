@@ -153,7 +153,7 @@ def render_card(
         "(`chat_template.jinja`), `generation_config.json`.",
         "- GGUF, written with the `gguf` package and loaded back by transformers; the largest logit difference "
         "to this folder's model on the check prompts, as a share of the largest logit (tolerance "
-        + ", ".join(f"{q} {t:.0%}" for q, t in TOLERANCE.items()) + "):",
+        + ", ".join(f"{q} {t:.1%}" for q, t in TOLERANCE.items()) + "):",
         "",
         "| file | MiB | max logit difference | relative | positions with the same argmax |",
         "|---|---|---|---|---|",
