@@ -24,6 +24,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "configs"
 ENV_PREFIX = "BBCOPILOT_"
 QUESTION_KINDS = ("api", "task", "boundary")
+TRAIN_STAGES = ("cpt", "sft", "dpo", "grpo")
+REWARDS = ("compiles", "passes_tests", "real_api", "no_delphi", "length")
 
 
 class Section(BaseModel):
@@ -200,6 +202,36 @@ class TrainSettings(Section):
     dpo_steps: int = Field(20, ge=0, description="DPO steps (0 = skip alignment).")
     dpo_beta: float = Field(0.1, gt=0, description="DPO beta.")
     dpo_learning_rate: float = Field(5e-6, gt=0, description="DPO learning rate.")
+    own_samples: int = Field(
+        2, ge=0, description="Answers the SFT model samples per coding prompt; those that fail the compiler or the "
+        "tests are DPO's rejected side (0 = none)."
+    )
+    grpo_steps: int = Field(20, ge=0, description="GRPO steps (0 = skip).")
+    grpo_learning_rate: float = Field(1e-5, gt=0, description="GRPO learning rate.")
+    grpo_generations: int = Field(4, ge=2, description="Completions sampled per prompt (GRPO's group).")
+    grpo_max_completion_length: int = Field(512, ge=8, description="Tokens per sampled completion.")
+    grpo_temperature: float = Field(1.0, gt=0, description="Sampling temperature of GRPO's completions.")
+    grpo_beta: float = Field(0.0, ge=0, description="KL penalty against the reference model (0 = none, no reference kept).")
+    reward_weights: dict[Literal[REWARDS], float] = Field(
+        {"compiles": 1.0, "passes_tests": 2.0, "real_api": 0.5, "no_delphi": 0.5, "length": 0.25},
+        description="Weight of each GRPO reward: compiles (BlackBox's compiler), passes_tests (share of the task's "
+        "cases passed), real_api (no invented names), no_delphi (no Pascal/Delphi habits), length (penalty past "
+        "the completion budget).",
+    )
+    stages: list[Literal[TRAIN_STAGES]] = Field(
+        list(TRAIN_STAGES), min_length=1,
+        description="Training stages to run, in pipeline order: cpt (chunks), sft (QA pairs and dialogs), dpo, grpo.",
+    )
+    packing: bool = Field(True, description="Padding-free packed batches (best-fit) in both SFT stages.")
+    report_to: list[str] = Field(["tensorboard"], description="Trainer loggers (report_to); [] = none.")
+    gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass (less memory).")
+    qlora: bool = Field(
+        False, description="Load the model in 4 bits (bitsandbytes, CUDA only) and train LoRA on it (QLoRA)."
+    )
+    accelerate_config: Path | None = Field(
+        None, description="An `accelerate` config (configs/accelerate/): each training stage runs through "
+        "`accelerate launch` with it (one GPU, DDP, FSDP); none = in this process."
+    )
     seed: int = Field(42, description="Random seed of every trainer.")
 
 
@@ -458,6 +490,8 @@ def _anchor_paths(settings: Settings) -> Settings:
         update={
             "workspace": _anchor(settings.workspace),
             "toolchain": settings.toolchain.model_copy(update={"bbcp_dir": _anchor(settings.toolchain.bbcp_dir)}),
+            "train": settings.train.model_copy(update={"accelerate_config": _anchor(settings.train.accelerate_config)
+                                                       if settings.train.accelerate_config else None}),
             "sources": sources.model_copy(
                 update={
                     "blackbox_dir": _anchor(sources.blackbox_dir),

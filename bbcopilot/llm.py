@@ -13,12 +13,32 @@ from pathlib import Path
 from typing import Protocol
 
 Messages = list[dict[str, str]]
-# In a folder of its own: a file beside the package's __init__ would count as data of every module.
-SYSTEM_PROMPT = Path(__file__).parent / "prompts" / "system.txt"
+# In a folder of its own: a file beside the package's __init__ would count as data of every module. Each
+# named by one string, so that a stage's code version counts the file it reads, not the whole folder.
+SYSTEM_PROMPT = Path(__file__).parent / "prompts/system.txt"
+CHAT_TEMPLATE = Path(__file__).parent / "prompts/chat_template.jinja"
 
 
 def system_prompt() -> str:
     return SYSTEM_PROMPT.read_text(encoding="utf-8")
+
+
+def chat_template() -> str:
+    return CHAT_TEMPLATE.read_text(encoding="utf-8")
+
+
+def load_tokenizer(model_path: str, revision: str | None = None, **kwargs):
+    """A model's tokenizer with the project's one chat template (`prompts/chat_template.jinja`).
+
+    Training, the evaluation, the local server and the export all load through here, so a
+    conversation becomes the same token ids on every path (tests/test_chat_template.py), whatever
+    template a hub model ships with.
+    """
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_path, revision=revision, **kwargs)
+    tokenizer.chat_template = chat_template()
+    return tokenizer
 
 
 def conversation(turns: Messages) -> Messages:
@@ -51,12 +71,18 @@ class LocalGenerator:
     """Batched generation with a local causal LM and its chat template."""
 
     def __init__(self, model_path: str, batch_size: int = 8, revision: str | None = None, device: str = "auto"):
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoModelForCausalLM
 
-        self.tokenizer = AutoTokenizer.from_pretrained(model_path, padding_side="left", revision=revision)
+        self.tokenizer = load_tokenizer(model_path, revision, padding_side="left")
         self.model = AutoModelForCausalLM.from_pretrained(model_path, dtype="auto", revision=revision)
         self.model.to(torch_device(device)).eval()
         self.batch_size = batch_size
+
+    def prompt_inputs(self, conversations: Sequence[Messages]):
+        """A batch of conversations as the model's input (the one chat template, left-padded), ready to generate from."""
+        return self.tokenizer.apply_chat_template(
+            list(conversations), add_generation_prompt=True, padding=True, return_tensors="pt", return_dict=True
+        ).to(self.model.device)
 
     def __call__(self, conversations: Sequence[Messages], max_new_tokens: int, temperature: float) -> list[str]:
         import torch
@@ -64,8 +90,7 @@ class LocalGenerator:
         outputs = []
         for start in range(0, len(conversations), self.batch_size):
             batch = conversations[start : start + self.batch_size]
-            texts = [self.tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True) for c in batch]
-            inputs = self.tokenizer(texts, return_tensors="pt", padding=True).to(self.model.device)
+            inputs = self.prompt_inputs(batch)
             with torch.no_grad():
                 generated = self.model.generate(
                     **inputs,

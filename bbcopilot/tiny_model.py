@@ -2,7 +2,7 @@
 
 It stands in for a hub Qwen model wherever no hub or GPU is at hand (the demo,
 the tests): the tokenizer is a byte-level BPE trained with Qwen's own normaliser
-and pre-tokeniser, the chat template is Qwen2.5's, and both are saved with
+and pre-tokeniser, the chat template is the project's one (Qwen2.5's ChatML), and both are saved with
 `save_pretrained`, so `AutoTokenizer`/`AutoModelForCausalLM` load it through
 exactly the code path a real Qwen model takes.
 """
@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bbcopilot.config import ModelSettings
+from bbcopilot.llm import chat_template
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import Workspace, atomic_dir, code_version, content_hash
 
@@ -25,7 +26,6 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int):
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
     from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX
-    from trl.chat_template_utils import qwen2_5_chat_template
 
     tokenizer = Tokenizer(models.BPE(unk_token=None))
     # The same pieces AutoTokenizer rebuilds for model_type=qwen2; any other
@@ -48,7 +48,7 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int):
     wrapped = PreTrainedTokenizerFast(
         tokenizer_object=tokenizer, eos_token="<|im_end|>", pad_token="<|endoftext|>"
     )
-    wrapped.chat_template = qwen2_5_chat_template
+    wrapped.chat_template = chat_template()
     return wrapped
 
 

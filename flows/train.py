@@ -1,4 +1,5 @@
-"""Training: datasets -> QA -> SFT on chunks -> QA SFT -> DPO -> evaluation -> export."""
+"""Training: datasets -> QA, coding prompts -> SFT on chunks -> QA and dialog SFT -> preferences, DPO -> GRPO
+-> evaluation -> export."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from bbcopilot.report import StageResult
 from bbcopilot.tiny_model import TINY, tiny_model_dir
 from bbcopilot.workspace import Workspace
 from tasks.reporting import publish_report, run_stage
-from tasks.training import align_with_dpo, evaluate_models, export_model, generate_qa, train_on_chunks, train_on_qa
+from tasks.training import (
+    align_with_dpo, build_coding_prompts, build_preferences, evaluate_models, export_model, generate_qa, train_on_chunks,
+    train_on_qa, train_with_grpo,
+)
 
 
 def latest(settings: Settings, stage: str) -> StageResult:
@@ -62,20 +66,31 @@ def base_model_of(settings: Settings) -> str:
 
 
 def train_stages(settings: Settings, datasets: list[StageResult]) -> list[StageResult]:
-    """The training stages on the given dataset results (the refresh's, or the latest in the workspace)."""
+    """The training stages on the given dataset results (the refresh's, or the latest in the workspace):
+    those of `train.stages`, in pipeline order, each starting from the model the one before made."""
     by_stage = {r.stage: r for r in datasets}
     documents, chunks = by_stage[DOCUMENTS], by_stage[CHUNKS]
     base = by_stage[TINY].path if TINY in by_stage else settings.model.base_model
+    stages = settings.train.stages
 
     qa = run_stage(generate_qa, settings, documents, by_stage.get(DIALOGS), base)
-    results = [qa]
-    model = run_stage(train_on_chunks, settings, chunks, base)
-    results.append(model)
-    model = run_stage(train_on_qa, settings, qa, model.path)
-    results.append(model)
-    # No preference pairs (every generated pair dropped, as with the demo's untrained model): no DPO.
-    if settings.train.dpo_steps and qa.figures.get("preference_pairs"):
-        model = run_stage(align_with_dpo, settings, qa, model.path)
+    prompts = run_stage(build_coding_prompts, settings, documents, qa)
+    results = [qa, prompts]
+    model = StageResult(TINY if TINY in by_stage else "base", "", base)
+    if "cpt" in stages:
+        model = run_stage(train_on_chunks, settings, chunks, model.path)
+        results.append(model)
+    if "sft" in stages:
+        model = run_stage(train_on_qa, settings, qa, model.path)
+        results.append(model)
+    if "dpo" in stages and settings.train.dpo_steps:
+        pairs = run_stage(build_preferences, settings, prompts, qa, model.path)
+        results.append(pairs)
+        if pairs.figures.get("pairs"):
+            model = run_stage(align_with_dpo, settings, pairs, model.path)
+            results.append(model)
+    if "grpo" in stages and settings.train.grpo_steps and prompts.figures.get("prompts"):
+        model = run_stage(train_with_grpo, settings, prompts, model.path)
         results.append(model)
     results.append(run_stage(evaluate_models, settings, documents, qa, base, model.path))
     # Lineage: the datasets the model was trained on (their manifests name the sources) and each stage.

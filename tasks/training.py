@@ -1,4 +1,4 @@
-"""Tasks of the training flow: QA generation, SFT, DPO, evaluation, export.
+"""Tasks of the training flow: QA generation, coding prompts, SFT, preferences, DPO, GRPO, evaluation, export.
 
 Each cache key calls the stage's own version function with the stage's own arguments.
 """
@@ -11,19 +11,26 @@ from pathlib import Path
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.tasks import exponential_backoff
 
-from bbcopilot import evaluate, export, train
+from bbcopilot import evaluate, export
 from bbcopilot.blackbox.toolchain import toolchain_version
-from bbcopilot.qa import stage as qa
 from bbcopilot.config import Settings
+from bbcopilot.qa import stage as qa
 from bbcopilot.report import StageResult
+from bbcopilot.train import coding, dpo, grpo, preferences, sft
+from bbcopilot.train.stage import training_version
 from bbcopilot.workspace import Workspace
 from tasks.caching import artefact_task
 
 
-def _training_dir(stage: str):
+def _training_dir(stage: str, function):
     return lambda settings, data, model_path: Workspace(settings.workspace).version_dir(
-        stage, train.training_version(stage, data.version, model_path, settings.train, settings.model)
+        stage, training_version(stage, function, data.version, model_path, settings.train, settings.model)
     )
+
+
+def _train(function, settings: Settings, data: StageResult, model_path: str) -> StageResult:
+    """A training stage in this process, or through `accelerate launch` when the settings name a config."""
+    return function(Workspace(settings.workspace), data, model_path, settings.train, settings.model)
 
 
 def _qa_dir(settings: Settings, documents: StageResult, dialogs: StageResult | None, model_path: str) -> Path:
@@ -48,19 +55,44 @@ def generate_qa(settings: Settings, documents: StageResult, dialogs: StageResult
     )
 
 
-@artefact_task(_training_dir(train.SFT_CHUNKS))
+@artefact_task(
+    lambda settings, documents, qa_pairs: coding.coding_prompts_dir(Workspace(settings.workspace), documents, qa_pairs,
+                                                                    settings.toolchain)
+)
+def build_coding_prompts(settings: Settings, documents: StageResult, qa_pairs: StageResult) -> StageResult:
+    return coding.build_coding_prompts(Workspace(settings.workspace), documents, qa_pairs, settings.toolchain)
+
+
+@artefact_task(_training_dir(sft.SFT_CHUNKS, sft.train_on_chunks))
 def train_on_chunks(settings: Settings, data: StageResult, model_path: str) -> StageResult:
-    return train.train_on_chunks(Workspace(settings.workspace), data, model_path, settings.train, settings.model)
+    return _train(sft.train_on_chunks, settings, data, model_path)
 
 
-@artefact_task(_training_dir(train.SFT_QA))
+@artefact_task(_training_dir(sft.SFT_QA, sft.train_on_qa))
 def train_on_qa(settings: Settings, data: StageResult, model_path: str) -> StageResult:
-    return train.train_on_qa(Workspace(settings.workspace), data, model_path, settings.train, settings.model)
+    return _train(sft.train_on_qa, settings, data, model_path)
 
 
-@artefact_task(_training_dir(train.DPO))
+@artefact_task(
+    lambda settings, prompts, qa_pairs, model_path: Workspace(settings.workspace).version_dir(
+        preferences.PREFERENCES,
+        preferences.preferences_version(prompts, qa_pairs, model_path, settings.train, settings.model),
+    )
+)
+def build_preferences(settings: Settings, prompts: StageResult, qa_pairs: StageResult, model_path: str) -> StageResult:
+    return preferences.build_preferences(
+        Workspace(settings.workspace), prompts, qa_pairs, model_path, settings.train, settings.model
+    )
+
+
+@artefact_task(_training_dir(dpo.DPO, dpo.align_with_dpo))
 def align_with_dpo(settings: Settings, data: StageResult, model_path: str) -> StageResult:
-    return train.align_with_dpo(Workspace(settings.workspace), data, model_path, settings.train, settings.model)
+    return _train(dpo.align_with_dpo, settings, data, model_path)
+
+
+@artefact_task(_training_dir(grpo.GRPO, grpo.train_with_grpo))
+def train_with_grpo(settings: Settings, data: StageResult, model_path: str) -> StageResult:
+    return _train(grpo.train_with_grpo, settings, data, model_path)
 
 
 @artefact_task(

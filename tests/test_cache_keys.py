@@ -27,13 +27,18 @@ from tasks import sources as source_tasks
 
 SUBSET = ["Obx/Mod/Hello0.odc", "Obx/Docu/Hello0.odc", "Std/Mod/Log.odc", "Std/Docu/Log.odc", "Text/Mod/Models.odc", "Docu/Tut-1.odc"]
 STAGES = {
-    "corpus", "documents", "tiny", "chunks", "dialogs", "api-index", "qa", "sft-chunks", "sft-qa", "dpo", "evaluation", "export",
+    "corpus", "documents", "tiny", "chunks", "dialogs", "api-index", "qa", "coding-prompts", "sft-chunks", "sft-qa",
+    "preferences", "dpo", "grpo", "evaluation", "export",
 }
 FROM_EVALUATION = {"evaluation", "export"}
-FROM_DPO = {"dpo", *FROM_EVALUATION}
-FROM_QA = {"qa", "sft-qa", *FROM_DPO}  # QA SFT and DPO train on QA pairs; the evaluation asks its questions
-FROM_CHUNKS = {"chunks", "sft-chunks", "sft-qa", *FROM_DPO}
-FROM_MODEL_WEIGHTS = {"qa", "sft-chunks", "sft-qa", *FROM_DPO}  # not chunks: the tokenizer is the same
+FROM_GRPO = {"grpo", *FROM_EVALUATION}
+FROM_DPO = {"dpo", *FROM_GRPO}
+FROM_PREFERENCES = {"preferences", *FROM_DPO}
+FROM_SFT_QA = {"sft-qa", *FROM_PREFERENCES}
+# QA SFT trains on QA pairs, their task questions are coding prompts, the evaluation asks their questions.
+FROM_QA = {"qa", "coding-prompts", *FROM_SFT_QA}
+FROM_CHUNKS = {"chunks", "sft-chunks", *FROM_SFT_QA}
+FROM_MODEL_WEIGHTS = {"qa", "coding-prompts", "sft-chunks", *FROM_SFT_QA}  # not chunks: the tokenizer is the same
 
 
 def _copy_code(into: Path) -> Path:
@@ -100,17 +105,23 @@ def stage_versions(settings: Settings, model: Path) -> dict[str, str]:
     qa = found["qa"] = _located(
         training.generate_qa, settings=settings, documents=documents, dialogs=found["dialogs"], model_path=base
     )
+    found["coding-prompts"] = _located(training.build_coding_prompts, settings=settings, documents=documents, qa_pairs=qa)
     tuned = base
-    for stage, task, data in (
-        ("sft-chunks", training.train_on_chunks, found["chunks"]), ("sft-qa", training.train_on_qa, qa), ("dpo", training.align_with_dpo, qa),
-    ):
+    for stage, task, data in (("sft-chunks", training.train_on_chunks, found["chunks"]), ("sft-qa", training.train_on_qa, qa)):
+        found[stage] = _located(task, settings=settings, data=data, model_path=tuned)
+        tuned = _trained_at(found[stage], model)
+    found["preferences"] = _located(training.build_preferences, settings=settings, prompts=found["coding-prompts"],
+                                    qa_pairs=qa, model_path=tuned)
+    for stage, task, data in (("dpo", training.align_with_dpo, found["preferences"]),
+                              ("grpo", training.train_with_grpo, found["coding-prompts"])):
         found[stage] = _located(task, settings=settings, data=data, model_path=tuned)
         tuned = _trained_at(found[stage], model)
     found["evaluation"] = _located(
         training.evaluate_models, settings=settings, documents=documents, qa_pairs=qa, base_model=base, tuned_model=tuned
     )
-    lineage = [found[s] for s in ("documents", "chunks", "tiny", "qa", "sft-chunks", "sft-qa", "dpo", "evaluation") if s in found]
-    found["export"] = _located(training.export_model, settings=settings, model=found["dpo"], lineage=lineage)
+    lineage = [found[s] for s in ("documents", "chunks", "tiny", "qa", "coding-prompts", "sft-chunks", "sft-qa",
+                                  "preferences", "dpo", "grpo", "evaluation") if s in found]
+    found["export"] = _located(training.export_model, settings=settings, model=found["grpo"], lineage=lineage)
     return {stage: result.version for stage, result in found.items()}
 
 
@@ -198,7 +209,11 @@ def code_copy(tmp_path, monkeypatch) -> Path:
         ("bbcopilot/odc/decoders.py", _change_definition("_text"), STAGES - {"dialogs"}),  # the reader's text decoder
         ("bbcopilot/odc/decoders.py", _append, set()),  # a function nothing calls shapes nothing
         ("bbcopilot/llm.py", _change_definition("LocalGenerator"), FROM_QA),  # QA's generator, and the evaluation's
-        ("bbcopilot/train.py", _change_definition("train_on_qa"), {"sft-qa", *FROM_DPO}),
+        ("bbcopilot/train/sft.py", _change_definition("train_on_qa"), FROM_SFT_QA),
+        ("bbcopilot/train/preferences.py", _change_definition("own_failures"), FROM_PREFERENCES),
+        ("bbcopilot/train/rewards.py", _change_definition("Rewards"), FROM_GRPO),
+        # The tiny model carries the template; the chunks hold its tokens, which the template does not change.
+        ("bbcopilot/prompts/chat_template.jinja", lambda text: text + "\n", STAGES - {"corpus", "documents", "dialogs", "api-index", "chunks"}),
         ("bbcopilot/qa/templates/api.jinja", lambda text: text + "\nBe brief.\n", FROM_QA),
         ("bbcopilot/qa/templates/_reply.jinja", lambda text: text + "\nBe brief.\n", FROM_QA),  # an included template
         ("bbcopilot/prompts/system.txt", lambda text: text + "\nBe brief.\n", FROM_QA),

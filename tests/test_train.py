@@ -1,4 +1,4 @@
-"""The training stages on the tiny model: which rows reach each trainer, early stopping, DPO's margin."""
+"""The training stages on the tiny model: which rows reach each trainer, early stopping, resume, DPO's margin."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bbcopilot import train
 from bbcopilot.config import ModelSettings, TrainSettings
 from bbcopilot.hfdata import save_version
 from bbcopilot.llm import conversation
-from bbcopilot.qa.stage import pair_row, prompt_and_answer
+from bbcopilot.qa.stage import pair_row
 from bbcopilot.report import StageResult
+from bbcopilot.train import dpo, preferences, sft
 from bbcopilot.workspace import Workspace
 
 CPU = ModelSettings(device="cpu", dtype="float32")
@@ -71,6 +71,7 @@ def _splits_seen(texts: list[str]) -> set[str]:
 
 
 def test_every_stage_trains_on_train_rows_validates_on_validation_rows_and_never_sees_test(tmp_path, tiny_model):
+    from datasets import load_from_disk
     from transformers import AutoTokenizer
 
     workspace = Workspace(tmp_path / "ws")
@@ -81,20 +82,22 @@ def test_every_stage_trains_on_train_rows_validates_on_validation_rows_and_never
     base = str(tiny_model)
     saved_files = {path: _files(Path(path)) for path in (chunks.path, qa.path)}
 
+    settings = settings.model_copy(update={"packing": False})  # one row per example: rows can be counted
     trainers = {
-        "chunks": train.chunks_trainer(chunks, base, settings, CPU, tmp_path / "chunks"),
-        "qa": train.qa_trainer(qa, base, settings, CPU, tmp_path / "qa"),
-        "dpo": train.dpo_trainer(qa, base, settings, CPU, tmp_path / "dpo"),
+        "chunks": sft.chunks_trainer(chunks, base, settings, CPU, tmp_path / "chunks"),
+        "qa": sft.qa_trainer(qa, base, settings, CPU, tmp_path / "qa"),
     }
     for stage, trainer in trainers.items():
         trained = _texts(trainer, trainer.train_dataset)
         assert len(trained) == 3, stage  # every train row, and only those
         assert all(MARKERS["train"] in text for text in trained), stage
         assert _splits_seen(trained) == {"train"}, stage
-    for stage in ("chunks", "qa"):  # the SFT stages stop early on the validation split
-        validated = _texts(trainers[stage], trainers[stage].eval_dataset)
+        validated = _texts(trainer, trainer.eval_dataset)  # early stopping watches the validation split
         assert validated and _splits_seen(validated) == {"validation"}, stage
-    assert trainers["dpo"].eval_dataset is None
+    # DPO's pairs: only the train split's QA rows give ungrounded pairs.
+    saved = load_from_disk(qa.path)
+    pairs = preferences.ungrounded_pairs([row for split in saved for row in saved[split].to_list()])
+    assert len(pairs) == 3 and all(MARKERS["train"] in pair["rejected"] for pair in pairs)
     # A dataset version is immutable: the trainers' tokenising maps must not write cache files into it.
     assert {path: _files(Path(path)) for path in saved_files} == saved_files
 
@@ -127,7 +130,7 @@ def test_chunk_training_stops_on_rising_validation_loss_and_keeps_the_best_check
         max_length=64, batch_size=4, lora_r=8, lora_alpha=16, lora_dropout=0.0, sft_learning_rate=1e-2,
         sft_max_steps=40, eval_steps=2, early_stopping_patience=2,
     )
-    result = train.train_on_chunks(workspace, chunks, str(tiny_model), settings, CPU)
+    result = sft.train_on_chunks(workspace, chunks, str(tiny_model), settings, CPU)
 
     lineage = json.loads((Path(result.path) / "lineage.json").read_text())
     losses = [e["eval_loss"] for e in lineage["validation_losses"]]
@@ -161,20 +164,94 @@ def _margin(model_path: str, rows: list[dict]) -> float:
         positions = torch.arange(len(prompt) - 1, ids.shape[1] - 1)
         return log_probs[positions, ids[0, len(prompt):]].sum().item()
 
-    exchanges = [prompt_and_answer(r["messages"]) for r in rows]
-    margins = [log_p(conversation(turns), answer) - log_p(conversation(turns), r["rejected"])
-               for r, (turns, answer) in zip(rows, exchanges)]
+    margins = [log_p(conversation(r["prompt"]), r["chosen"]) - log_p(conversation(r["prompt"]), r["rejected"])
+               for r in rows]
     return sum(margins) / len(margins)
+
+
+def _preferences(workspace: Workspace, count: int) -> StageResult:
+    """Preference pairs as the preferences stage saves them: a grounded answer over a Delphi-ised one."""
+    rows = [
+        preferences.preference_row(
+            "delphi_corruption", [{"role": "user", "content": f"Write TextModels.New{i}'s caller."}],
+            f"```\nMODULE M{i}; IMPORT TextModels; VAR t: TextModels.Model; BEGIN t := TextModels.dir.New() END M{i}.\n```",
+            f"```\nprogram M{i}; var t: TStringList; begin writeln('x') end.\n```", f"row{i}")
+        for i in range(count)
+    ]
+    return _saved(workspace, preferences.PREFERENCES, rows)
 
 
 def test_dpo_raises_the_chosen_over_rejected_margin_on_its_pairs(tmp_path, tiny_model):
     from datasets import load_from_disk
 
     workspace = Workspace(tmp_path / "ws")
-    qa = _qa(workspace, {"train": 4, "validation": 1, "test": 1})
-    pairs = load_from_disk(qa.path)["train"].to_list()
+    pairs_result = _preferences(workspace, 4)
+    pairs = load_from_disk(pairs_result.path)["train"].to_list()
     settings = TrainSettings(max_length=512, batch_size=4, lora_r=8, lora_alpha=16, dpo_steps=6, dpo_learning_rate=5e-3)
     before = _margin(str(tiny_model), pairs)
-    result = train.align_with_dpo(workspace, qa, str(tiny_model), settings, CPU)
+    result = dpo.align_with_dpo(workspace, pairs_result, str(tiny_model), settings, CPU)
     after = _margin(result.path, pairs)
     assert after > before + 1.0, (before, after)
+    assert result.figures["pairs"] == 4 and result.figures["pairs_delphi_corruption"] == 4
+
+
+# ---------------------------------------------------------------- resume
+
+
+KILLED_RUN = """
+import os, signal, sys
+from transformers import TrainerCallback
+from bbcopilot.config import ModelSettings, TrainSettings
+from bbcopilot.report import StageResult
+from bbcopilot.train import sft
+from bbcopilot.workspace import Workspace
+
+class KillAfterFirstCheckpoint(TrainerCallback):
+    def on_save(self, args, state, control, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)  # as a power cut or the OOM killer would: no clean-up at all
+
+make = sft.chunks_trainer
+def chunks_trainer(*args):
+    trainer = make(*args)
+    trainer.add_callback(KillAfterFirstCheckpoint())
+    return trainer
+sft.chunks_trainer = chunks_trainer
+workspace, chunks, model, settings = sys.argv[1:]
+sft.train_on_chunks(Workspace(workspace), StageResult(**__import__("json").loads(chunks)), model,
+                    TrainSettings.model_validate_json(settings), ModelSettings(device="cpu", dtype="float32"))
+"""
+
+
+def test_a_killed_stage_resumes_from_its_last_checkpoint_and_ends_at_the_same_loss(tmp_path, tiny_model):
+    import dataclasses
+    import signal
+    import subprocess
+    import sys
+
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    code = _ids(tokenizer, CODE)
+    windows = {"train": [code, code[::2], code[1::2], code[::-1]] * 3, "validation": [code[::3]] * 2, "test": [code]}
+    settings = TrainSettings(max_length=64, batch_size=2, lora_r=8, lora_alpha=16, sft_learning_rate=5e-3,
+                             sft_max_steps=12, eval_steps=4, early_stopping_patience=5, report_to=[])
+    uninterrupted = Workspace(tmp_path / "whole")
+    whole = sft.train_on_chunks(uninterrupted, _chunks(uninterrupted, tokenizer, windows), str(tiny_model), settings, CPU)
+
+    killed = Workspace(tmp_path / "killed")
+    chunks = _chunks(killed, tokenizer, windows)
+    run = subprocess.run(
+        [sys.executable, "-c", KILLED_RUN, str(killed.root), json.dumps(dataclasses.asdict(chunks)), str(tiny_model),
+         settings.model_dump_json()], capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == -signal.SIGKILL, run.stderr[-2000:]
+    assert killed.latest(sft.SFT_CHUNKS) is None  # killed before it saved: no model, the scratch folder remains
+
+    resumed = sft.train_on_chunks(killed, chunks, str(tiny_model), settings, CPU)
+    assert resumed.figures["resumed_from_step"] == settings.eval_steps
+    assert resumed.version == whole.version and resumed.figures["steps"] == whole.figures["steps"]
+    assert resumed.figures["best_eval_loss"] == pytest.approx(whole.figures["best_eval_loss"], rel=0.01)
+    losses = [json.loads((Path(r.path) / "lineage.json").read_text())["validation_losses"][-1]["eval_loss"]
+              for r in (whole, resumed)]
+    assert losses[1] == pytest.approx(losses[0], rel=0.01)
+    assert (Path(resumed.path) / "curves.png").stat().st_size > 1000

@@ -348,17 +348,15 @@ class TokenCounter:
     a request with the chat template around its messages, as the generation model reads it."""
 
     def __init__(self, tokenizer_path: str, revision: str | None = None):
-        from transformers import AutoTokenizer
+        from bbcopilot.llm import load_tokenizer
 
-        self.tokenizer = AutoTokenizer.from_pretrained(tokenizer_path, revision=revision)
+        self.tokenizer = load_tokenizer(tokenizer_path, revision)
 
     def text(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=False))
 
     def request(self, messages: list[dict[str, str]]) -> int:
-        if self.tokenizer.chat_template:
-            return len(self.tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)["input_ids"])
-        return sum(self.text(m["content"]) for m in messages) + 8 * len(messages)
+        return len(self.tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)["input_ids"])
 
 
 def tree_documents(root: Path) -> tuple[list[dict], list[tuple[str, str]]]:
