@@ -84,6 +84,23 @@ def test_a_broken_launch_config_ends_in_one_error_naming_it_with_the_log_tail(tm
     assert not workspace.versions(sft.SFT_CHUNKS)
 
 
+@pytest.mark.slow  # the launcher and two Pythons that import torch: ~9 s on 2 cores
+def test_a_stage_failing_in_its_processes_is_one_error_with_the_stages_own_reason(tmp_path, tiny_model):
+    from transformers import AutoTokenizer
+
+    workspace = Workspace(tmp_path / "ws")
+    chunks = _chunks(workspace, AutoTokenizer.from_pretrained(tiny_model), {"train": 4, "test": 1})  # no validation
+
+    with pytest.raises(BBCopilotError) as failure:
+        launched(sft.train_on_chunks, workspace, chunks, str(tiny_model), _settings(workspace, report_to=[]), CPU_2)
+
+    # torchrun's summary at the log's end names only exit codes: the reason is the stage's InputError.
+    first_line = str(failure.value).splitlines()[0]
+    assert first_line.startswith(f"{CPU_2}: accelerate launch of bbcopilot.train.sft.train_on_chunks failed (exit 1): "
+                                 f"InputError: {chunks.path}: chunk training needs train and validation rows; log "), first_line
+    assert not workspace.versions(sft.SFT_CHUNKS)
+
+
 def test_the_job_file_holds_no_secret_and_the_processes_get_the_settings_as_they_stand(tmp_path, monkeypatch):
     # A secret from the environment, and a setting the environment gives but an override changes.
     monkeypatch.setenv("BBCOPILOT_QA__API_KEY", "sk-launch-test-secret")

@@ -37,7 +37,7 @@ from pydantic import BaseModel, SecretStr
 from bbcopilot.config import ENV_PREFIX, PROJECT_ROOT, Settings, _variable
 from bbcopilot.errors import BBCopilotError, InputError
 from bbcopilot.report import StageResult
-from bbcopilot.workspace import Workspace, atomic_write_json
+from bbcopilot.workspace import Workspace, atomic_write_json, atomic_write_text
 
 log = logging.getLogger(__name__)
 TAIL_LINES = 30
@@ -79,9 +79,11 @@ def launched(
             returncode = _run_group(command, output, child_environment(settings))
         if returncode or not job.result.is_file():
             what = f"exit {returncode}" if returncode else "exit 0, but the main process wrote no result"
+            error = _error_file(job)
+            reason = f": {error.read_text(encoding='utf-8')}" if error.is_file() else ""
             raise BBCopilotError(
-                f"{config_file}: accelerate launch of {_dotted(function)} failed ({what}); log {logfile}, last lines:\n"
-                + _tail(logfile)
+                f"{config_file}: accelerate launch of {_dotted(function)} failed ({what}){reason}; log {logfile}, "
+                "last lines:\n" + _tail(logfile)
             )
         return stage_result(json.loads(job.result.read_text(encoding="utf-8")))
     finally:
@@ -156,6 +158,10 @@ def stage_result(data: dict) -> StageResult:
     return StageResult(**(data | {"skipped": [tuple(entry) for entry in data.get("skipped", [])]}))
 
 
+def _error_file(job: Job) -> Path:
+    return job.result.with_name("error.txt")
+
+
 def _dotted(function: Stage) -> str:
     return f"{function.__module__}.{function.__qualname__}"
 
@@ -200,7 +206,12 @@ def _tail(logfile: Path) -> str:
 def main(argv: list[str]) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     job = read_job(Path(argv[0]))
-    result = job.function(job.workspace, job.data, job.model_path, job.settings.train, job.settings.model)
+    try:
+        result = job.function(job.workspace, job.data, job.model_path, job.settings.train, job.settings.model)
+    except Exception as err:
+        # The launcher's own summary names only exit codes: the reason goes where the caller reads it.
+        atomic_write_text(_error_file(job), f"{type(err).__name__}: {err}")
+        raise
     from accelerate import PartialState
 
     # The trainer made the processes' state; the main process (rank 0) is the one that saved the model.
