@@ -9,7 +9,8 @@ only; the main process writes the StageResult beside the job, and the caller rea
 Secrets never reach the job file: the settings are dumped masked, and the processes take the real
 values from their environment, each under its own variable (`BBCOPILOT_QA__API_KEY`).
 The processes' output goes to `workspace/logs/launch/`; a failed launch ends in one BBCopilotError
-naming the config file and the log, with the log's last lines.
+naming the config file, the failing process's own error (torchrun's summary gives only exit codes)
+and the log, with the log's last lines.
 
 Each process runs `python -m bbcopilot.train.launch JOB.json`.
 """
