@@ -35,7 +35,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, SecretStr
 
-from bbcopilot.config import ENV_PREFIX, PROJECT_ROOT, Settings, _variable
+from bbcopilot.config import ENV_PREFIX, Settings, _variable
 from bbcopilot.errors import BBCopilotError, InputError
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import Workspace, atomic_write_json, atomic_write_text
@@ -182,7 +182,7 @@ def _run_group(command: list[str], output, environment: dict[str, str]) -> int:
     """Run the launcher in a process group of its own; if this process is interrupted (Ctrl-C, a cancelled
     task), the launcher and every process it started are stopped with it, not left training."""
     process = subprocess.Popen(
-        command, stdout=output, stderr=subprocess.STDOUT, env=environment, cwd=PROJECT_ROOT, start_new_session=True
+        command, stdout=output, stderr=subprocess.STDOUT, env=environment, start_new_session=True
     )
     try:
         return process.wait()
