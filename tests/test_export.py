@@ -114,6 +114,15 @@ def test_gguf_holds_the_tokenizer_and_the_portable_template(exported):
     assert (folder / "bbcopilot-Q8_0.gguf").stat().st_size < (folder / "bbcopilot-F16.gguf").stat().st_size
 
 
+def test_llama_cpp_ran_the_gguf_files_where_it_is_installed(exported):
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (optional: it builds llama.cpp from source)")
+    _, folder = exported
+    checked = json.loads((folder / "verification.json").read_text())["llama_cpp"]
+    assert checked["state"] == "ran"
+    same, total = map(int, checked["greedy_tokens_equal"]["F16"].split("/"))
+    assert same > 0 and total > 0
+
+
 def test_portable_template_renders_like_the_chat_template(tiny_model):
     tokenizer = load_tokenizer(str(tiny_model))
     turns = conversation([{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}])
@@ -244,7 +253,7 @@ def test_report_section_links_card_gguf_and_modelfile(exported, tmp_path):
     section = report_section(folder, tmp_path)
     links = re.findall(r"\]\(([^)]+)\)", section)
     assert {Path(link).name for link in links} == {"README.md", MODELFILE, "bbcopilot-F16.gguf", "bbcopilot-Q8_0.gguf"}
-    assert all((tmp_path / link).resolve().is_file() for link in links)
+    assert all(not Path(link).is_absolute() and (tmp_path / link).resolve().is_file() for link in links)
 
 
 # ---------------------------------------------------------------- bad input

@@ -280,16 +280,20 @@ def llama_cpp_check(model_dir: Path, files: list[GgufFile]) -> dict[str, Any]:
     tokenizer = load_tokenizer(str(model_dir))
     reference = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
     prompts = check_prompts(tokenizer)
+    # Greedy by hand: llama.cpp's generate stops at nothing, so neither may this (no eos, no minimum).
     expected = []
     for ids in prompts:
+        sequence = list(ids)
         with torch.no_grad():
-            expected.append(reference.generate(torch.tensor([ids]), max_new_tokens=GREEDY_TOKENS, do_sample=False,
-                                               min_new_tokens=GREEDY_TOKENS, pad_token_id=tokenizer.pad_token_id)
-                            [0, len(ids):].tolist())
+            for _ in range(GREEDY_TOKENS):
+                sequence.append(int(reference(torch.tensor([sequence])).logits[0, -1].argmax()))
+        expected.append(sequence[len(ids):])
     equal: dict[str, str] = {}
     for file in files:
         llama = Llama(model_path=str(file.path), n_ctx=512, verbose=False, seed=0)
-        for text in CHECK_PROMPTS:
+        # The raw prompts, and a conversation rendered by the chat template (its special tokens).
+        rendered = tokenizer.apply_chat_template(chat(CHECK_PROMPTS[0]), tokenize=False, add_generation_prompt=True)
+        for text in (*CHECK_PROMPTS, rendered):
             ours = tokenizer(text, add_special_tokens=False)["input_ids"]
             theirs = llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
             if ours != theirs:
