@@ -99,6 +99,21 @@ def test_gguf_loads_back_within_the_stated_tolerance(exported, quantisation):
         turns, return_dict=True)["input_ids"]
 
 
+def test_a_bfloat16_model_is_written_and_verified(tiny_model, tmp_path):
+    """Models tuned on a GPU are saved in bfloat16, which numpy cannot hold."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from bbcopilot.export.gguf_file import compare_logits, write_gguf
+
+    folder = tmp_path / "bf16"
+    shutil.copytree(tiny_model, folder)
+    AutoModelForCausalLM.from_pretrained(tiny_model, dtype=torch.bfloat16).save_pretrained(folder)
+    sampling = {"temperature": 0.6, "top_p": 1.0, "top_k": 50, "repetition_penalty": 1.0}
+    written = write_gguf(folder, folder / "m-F16.gguf", "F16", "m", sampling)
+    assert compare_logits(folder, [written])["F16"]["relative_difference"] < 1e-5  # bfloat16 fits F16 exactly
+
+
 def test_gguf_holds_the_tokenizer_and_the_portable_template(exported):
     import gguf
 

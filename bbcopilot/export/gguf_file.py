@@ -77,7 +77,7 @@ def gguf_name(model_name: str, quantisation: str) -> str:
 def write_gguf(model_dir: Path, out: Path, quantisation: str, name: str, sampling: dict[str, Any]) -> GgufFile:
     """Write the model of `model_dir` (safetensors, tokenizer with the one chat template) to `out`."""
     import gguf
-    import numpy as np
+    import torch
     from safetensors import safe_open
 
     config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
@@ -104,14 +104,14 @@ def write_gguf(model_dir: Path, out: Path, quantisation: str, name: str, samplin
 
     names = gguf.get_tensor_name_map(arch, config["num_hidden_layers"])
     for file in sorted(model_dir.glob("*.safetensors")):
-        with safe_open(file, "np") as weights:
+        with safe_open(file, "pt") as weights:  # torch reads bfloat16, which numpy has no type for
             for hf_name in weights.keys():
                 if hf_name == "lm_head.weight" and config.get("tie_word_embeddings"):
                     continue  # llama.cpp uses the token embeddings as the output layer when there is none
                 gguf_tensor = names.get_name(hf_name, try_suffixes=(".weight", ".bias"))
                 if gguf_tensor is None:
                     raise GgufError(f"{file}: tensor {hf_name} has no GGUF name for {config['model_type']}")
-                data = weights.get_tensor(hf_name).astype(np.float32)
+                data = weights.get_tensor(hf_name).to(torch.float32).numpy()
                 encoded, raw_dtype = _encode(data, quantisation)
                 writer.add_tensor(gguf_tensor, encoded, raw_dtype=raw_dtype)
     writer.write_header_to_file()
