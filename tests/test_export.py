@@ -125,6 +125,7 @@ def test_gguf_holds_the_tokenizer_and_the_portable_template(exported):
     tokenizer = load_tokenizer(str(folder))
     assert tokens[tokenizer.convert_tokens_to_ids("<|im_end|>")] == "<|im_end|>"
     assert f16.fields["tokenizer.ggml.merges"].contents()
+    assert f16.fields["tokenizer.ggml.add_bos_token"].contents() is False  # the tokenizer adds none
     assert gguf.GGMLQuantizationType.Q8_0 in {t.tensor_type for t in q8.tensors}
     assert (folder / "bbcopilot-Q8_0.gguf").stat().st_size < (folder / "bbcopilot-F16.gguf").stat().st_size
 

@@ -149,7 +149,7 @@ def render_card(
         "",
         "## Files",
         "",
-        "- `model.safetensors` (safetensors only), `config.json`, the tokenizer with the one chat template "
+        "- the weights in safetensors (only), `config.json`, the tokenizer with the one chat template "
         "(`chat_template.jinja`), `generation_config.json`.",
         "- GGUF, written with the `gguf` package and loaded back by transformers; the largest logit difference "
         "to this folder's model on the check prompts, as a share of the largest logit (tolerance "

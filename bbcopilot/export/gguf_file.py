@@ -187,6 +187,12 @@ def _add_tokenizer(writer, model_dir: Path, vocab_size: int) -> None:
     if not special.merges:
         raise GgufError(f"{model_dir / 'tokenizer.json'}: no BPE merges; llama.cpp could not tokenise")
     special.chat_template = portable_chat_template(tokenizer.chat_template)
+    # Whether a BOS/EOS is added as the tokenizer does it (llama.cpp guesses otherwise, and Qwen adds neither).
+    ids = tokenizer("a")["input_ids"]
+    special.add_special_token.update(
+        bos=tokenizer.bos_token_id is not None and ids[:1] == [tokenizer.bos_token_id],
+        eos=tokenizer.eos_token_id is not None and ids[-1:] == [tokenizer.eos_token_id],
+    )
     special.add_to_gguf(writer, quiet=True)
 
 
