@@ -105,7 +105,7 @@ def test_the_chat_streams_answers_keeps_history_and_marks_code_by_the_compiler(b
         terminal.expect("End a line with \\ to continue")
         terminal.type("Write a module that prints\\")
         terminal.type("Hello to the log")
-        terminal.expect("Here ")
+        terminal.expect("Here ", 20)  # before the 30 s the server holds the rest
         first_piece_shown.set()
         terminal.expect("✗ block 2")
         terminal.expect("you> ", 10)

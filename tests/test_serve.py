@@ -162,3 +162,18 @@ def test_a_port_in_use_is_refused(tiny_model):
 
 def test_a_remote_address_needs_allow_remote(tiny_model):
     assert "--allow-remote" in serve_fails(str(tiny_model), "--host", "0.0.0.0")
+
+
+def test_an_adapter_is_served_merged_into_its_base(tiny_model, tmp_path):
+    """A fresh LoRA adapter changes nothing (its B matrices are zero): served, it answers as its base."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from bbcopilot.server import ChatModel, ChatRequest
+
+    adapter = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_model), LoraConfig(r=4, target_modules="all-linear"))
+    adapter.save_pretrained(tmp_path / "adapter")
+    request = ChatRequest(messages=MESSAGES, max_tokens=12, temperature=1.0, seed=7)
+    served = ChatModel(str(tmp_path / "adapter"), "cpu")
+    assert type(served.model).__name__ == "Qwen2ForCausalLM"  # merged, not a PeftModel
+    assert served.complete(request)["choices"] == ChatModel(str(tiny_model), "cpu").complete(request)["choices"]
