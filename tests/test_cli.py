@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 BBCOPILOT = str(Path(sys.executable).parent / "bbcopilot")
-COMMANDS = ["run", "convert", "crawl", "telegram", "datasets", "qa", "train", "evaluate", "tiny-model", "check-cp"]
+COMMANDS = ["run", "convert", "crawl", "telegram", "datasets", "qa", "train", "evaluate", "tiny-model", "serve", "chat", "check-cp"]
 
 
 def bbcopilot(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
