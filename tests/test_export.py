@@ -290,5 +290,15 @@ def test_a_folder_without_weights_or_tokenizer_gives_one_message(tiny_model, tmp
     folder = tmp_path / "model"
     folder.mkdir()
     shutil.copy(tiny_model / "config.json", folder)
-    with pytest.raises(ExportError, match=r"has no weights \(\*\.safetensors\) and no tokenizer"):
+    with pytest.raises(ExportError, match=r"has no weights \(model\*\.safetensors\) and no tokenizer"):
+        check_model_folder(folder)
+
+
+def test_an_adapter_folder_is_refused_as_not_merged(tiny_model, tmp_path):
+    folder = tmp_path / "adapter"
+    folder.mkdir()
+    (folder / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": "/gone/base"}))
+    (folder / "adapter_model.safetensors").write_bytes(b"")
+    shutil.copy(tiny_model / "tokenizer.json", folder)
+    with pytest.raises(ExportError, match=r"a LoRA adapter of /gone/base \(not found here\), not a merged model"):
         check_model_folder(folder)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bbcopilot.errors import BBCopilotError
+from bbcopilot.evaluate import PLOTS
 from bbcopilot.export import card, gguf_file, ollama, sampling
 from bbcopilot.llm import load_tokenizer, system_prompt
 from bbcopilot.report import StageResult
@@ -35,10 +36,11 @@ VERIFICATION = "verification.json"
 # Weights in Python's pickle format run code when loaded: never shipped to a school machine.
 PICKLE_WEIGHTS = ("*.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl")
 TOKENIZER_FILES = ("tokenizer.json", "vocab.json")
+WEIGHTS = "model*.safetensors"  # model.safetensors or its shards, what from_pretrained loads
 # Written by the export itself from the model (the tokenizer with the one chat template, the sampling).
 REWRITTEN = {"lineage.json", "generation_config.json", "chat_template.jinja", "tokenizer.json", "tokenizer_config.json",
              "special_tokens_map.json", "vocab.json", "merges.txt", "added_tokens.json"}
-EVALUATION_FILES = ("report.md", "metrics.json", "bits_per_byte.png", "code_by_temperature.png", "qa_by_temperature.png")
+EVALUATION_FILES = ("report.md", "metrics.json", *PLOTS)
 
 
 class ExportError(BBCopilotError):
@@ -53,10 +55,14 @@ def check_model_folder(folder: Path) -> None:
     if pickled:
         raise ExportError(f"{folder}: {', '.join(pickled)} is a pickle-format checkpoint, refused (safetensors only: "
                           "load it yourself if you trust it and save_pretrained it again)")
-    if (folder / "adapter_config.json").is_file() and not any(folder.glob("model*.safetensors")):
-        raise ExportError(f"{folder}: a LoRA adapter, not a merged model; merge it into its base first")
+    if (folder / "adapter_config.json").is_file() and not any(folder.glob(WEIGHTS)):
+        base = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8")).get("base_model_name_or_path")
+        # A path that is gone is named so; a hub id (Qwen/...) may be in the hub cache.
+        gone = base is not None and (Path(base).is_absolute() or base.startswith(".")) and not Path(base).is_dir()
+        where = "" if base is None else f" of {base}" + (" (not found here)" if gone else "")
+        raise ExportError(f"{folder}: a LoRA adapter{where}, not a merged model; merge it into its base first")
     missing = [what for what, present in (
-        ("weights (*.safetensors)", any(folder.glob("*.safetensors"))),
+        (f"weights ({WEIGHTS})", any(folder.glob(WEIGHTS))),
         ("config.json", (folder / "config.json").is_file()),
         (f"tokenizer ({' or '.join(TOKENIZER_FILES)})", any((folder / n).is_file() for n in TOKENIZER_FILES)),
     ) if not present]

@@ -103,7 +103,7 @@ def write_gguf(model_dir: Path, out: Path, quantisation: str, name: str, samplin
     _add_tokenizer(writer, model_dir, config["vocab_size"])
 
     names = gguf.get_tensor_name_map(arch, config["num_hidden_layers"])
-    for file in sorted(model_dir.glob("*.safetensors")):
+    for file in sorted(model_dir.glob("model*.safetensors")):  # not an adapter's beside it
         with safe_open(file, "pt") as weights:  # torch reads bfloat16, which numpy has no type for
             for hf_name in weights.keys():
                 if hf_name == "lm_head.weight" and config.get("tie_word_embeddings"):
