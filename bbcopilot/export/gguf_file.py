@@ -317,3 +317,4 @@ def llama_cpp_check(model_dir: Path, files: list[GgufFile]) -> dict[str, Any]:
         del llama
     # Tokens equal before the first difference, summed over the prompts.
     return {"state": "ran", "greedy_tokens_equal": equal}
+

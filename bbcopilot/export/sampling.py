@@ -82,14 +82,19 @@ def own_generation_config(model_dir: Path):
     return GenerationConfig.from_pretrained(model_dir) if (model_dir / "generation_config.json").is_file() else GenerationConfig()
 
 
-def choose_sampling(model_dir: Path, lineage: list[StageResult], settings: dict[str, Any]) -> Sampling:
+def model_sampling(model_dir: Path) -> dict[str, Any]:
+    """What generate() samples this model with: its generation config, transformers 5's defaults for
+    what it leaves unset."""
     from transformers import GenerationConfig
 
     own = own_generation_config(model_dir)
-    # What generate() used for every field the model leaves unset (transformers 5).
     defaults = GenerationConfig._get_default_generation_params()
-    unset = {name: defaults[name] for name in ("top_p", "top_k", "repetition_penalty")}
-    effective = {name: getattr(own, name) if getattr(own, name) is not None else value for name, value in unset.items()}
+    return {name: getattr(own, name) if getattr(own, name) is not None else defaults[name]
+            for name in ("temperature", "top_p", "top_k", "repetition_penalty")}
+
+
+def choose_sampling(model_dir: Path, lineage: list[StageResult], settings: dict[str, Any]) -> Sampling:
+    effective = model_sampling(model_dir)
     evaluation = evaluation_metrics(lineage)
     if evaluation is None:
         temperature, rows = min(settings["eval"]["temperatures"]), []
