@@ -10,11 +10,12 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from bbcopilot import datasets_build
+from bbcopilot import datasets_build, export
 from bbcopilot.config import Settings
 from bbcopilot.evaluate import PLOTS
 from bbcopilot.qa.stage import QA
-from bbcopilot.report import StageResult, render_report, write_report
+from bbcopilot.report import REPORTS, StageResult, render_report, write_report
+from bbcopilot.train.stage import CURVES
 from bbcopilot.workspace import Workspace, content_hash, point_latest
 
 
@@ -67,6 +68,16 @@ def publish_report(settings: Settings, title: str, results: list[StageResult]) -
             for plot in PLOTS:
                 text = text.replace(f"]({plot})", f"]({(folder / plot).as_posix()})")
             tables["Evaluation"] = text
+    curves = [r for r in results if (Path(r.path) / CURVES).is_file()]
+    if curves:
+        # Each stage's losses (the kept checkpoint marked) and GRPO's rewards; TensorBoard has the same logs.
+        tables["Training curves"] = "\n\n".join(
+            f"### {r.stage}\n\n![{r.stage}]({(Path('..') / Path(r.path).relative_to(settings.workspace) / CURVES).as_posix()})"
+            for r in curves
+        ) + f"\n\nTensorBoard: `tensorboard --logdir {Path(settings.workspace) / 'models'}`"
+    exported = [r for r in results if r.stage == export.EXPORTS and (Path(r.path) / export.VERIFICATION).is_file()]
+    if exported:
+        tables["Export"] = export.report_section(Path(exported[-1].path), Path(settings.workspace) / REPORTS)
     markdown = render_report(title, results, settings.public_dict(), tables)
     path = write_report(settings.workspace, markdown, title.split()[0].lower())
     create_markdown_artifact(markdown=markdown, key=f"bbcopilot-{title.split()[0].lower()}-report", description=title)

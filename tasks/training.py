@@ -16,7 +16,7 @@ from bbcopilot.blackbox.toolchain import toolchain_version
 from bbcopilot.config import Settings
 from bbcopilot.qa import stage as qa
 from bbcopilot.report import StageResult
-from bbcopilot.train import coding, dpo, grpo, preferences, sft
+from bbcopilot.train import coding, dpo, grpo, launch, preferences, sft
 from bbcopilot.train.stage import training_version
 from bbcopilot.workspace import Workspace
 from tasks.caching import artefact_task
@@ -30,7 +30,10 @@ def _training_dir(stage: str, function):
 
 def _train(function, settings: Settings, data: StageResult, model_path: str) -> StageResult:
     """A training stage in this process, or through `accelerate launch` when the settings name a config."""
-    return function(Workspace(settings.workspace), data, model_path, settings.train, settings.model)
+    workspace = Workspace(settings.workspace)
+    if settings.train.accelerate_config:
+        return launch.launched(function, workspace, data, model_path, settings, settings.train.accelerate_config)
+    return function(workspace, data, model_path, settings.train, settings.model)
 
 
 def _qa_dir(settings: Settings, documents: StageResult, dialogs: StageResult | None, model_path: str) -> Path:

@@ -38,6 +38,10 @@ TRAIN_OVERRIDES = {
     "train.sft_max_steps": 4,
     "train.qa_max_steps": 3,
     "train.dpo_steps": 2,
+    "train.own_samples": 1,
+    "train.grpo_steps": 1,
+    "train.grpo_generations": 2,
+    "train.grpo_max_completion_length": 16,
     "train.eval_steps": 2,
     "train.max_length": 512,
     "eval.max_texts": 2,
@@ -48,8 +52,8 @@ TRAIN_OVERRIDES = {
 }
 STAGES = [
     "corpus", "sources", "datasets/documents", "models/tiny", "datasets/chunks", "datasets/dialogs", "api-index",
-    "datasets/qa",
-    "models/sft-chunks", "models/sft-qa", "models/dpo", "evaluations", "exports",
+    "datasets/qa", "datasets/coding-prompts",
+    "models/sft-chunks", "models/sft-qa", "datasets/preferences", "models/dpo", "models/grpo", "evaluations", "exports",
 ]
 
 
@@ -119,7 +123,12 @@ def test_cold_run_reports_every_stage_with_a_figure(runs):
         row = next(line for line in text.splitlines() if line.startswith(f"| {stage} |"))
         figures = row.split("|")[3]
         assert any(ch.isdigit() for ch in figures), row
-    assert "## Datasets" in text and "## Evaluation" in text
+    assert "## Datasets" in text and "## Evaluation" in text and "## Training curves" in text and "## Export" in text
+    for stage in ("models/sft-chunks", "models/sft-qa", "models/dpo", "models/grpo"):
+        image = re.search(rf"!\[{stage}\]\(([^)]+)\)", text).group(1)
+        assert (report.parent / image).is_file(), image
+    preferences = next(line for line in text.splitlines() if line.startswith("| datasets/preferences |"))
+    assert "pairs_ungrounded" in preferences and "pairs_delphi_corruption" in preferences
     assert all(state == "Completed" for state in states.values()), states
 
 
@@ -162,7 +171,7 @@ def test_exported_model_loads_like_a_hub_model_and_names_its_lineage(runs, corpu
     final = exports / (exports / "LATEST").read_text().strip()
     lineage = json.loads((final / "lineage.json").read_text())
     stages = {entry["stage"] for entry in lineage["made_from"]}
-    assert {"datasets/documents", "datasets/chunks", "datasets/qa", "models/dpo"} <= stages
+    assert {"datasets/documents", "datasets/chunks", "datasets/qa", "datasets/preferences", "models/dpo", "models/grpo"} <= stages
     assert "bbcopilot-demo-key" not in (final / "lineage.json").read_text(), "secrets never reach artefacts"
     AutoModelForCausalLM.from_pretrained(final)
     assert AutoTokenizer.from_pretrained(final).chat_template
@@ -173,7 +182,8 @@ def test_the_train_flow_alone_trains_on_the_latest_datasets(runs, corpus):
 
     state = train(profile="demo", overrides=_overrides(corpus), return_state=True)
     report = Path(state.result()).read_text(encoding="utf-8")
-    for stage in ("datasets/qa", "models/sft-chunks", "models/sft-qa", "models/dpo", "evaluations", "exports"):
+    for stage in ("datasets/qa", "models/sft-chunks", "models/sft-qa", "datasets/preferences", "models/dpo", "models/grpo",
+                  "evaluations", "exports"):
         assert f"| {stage} |" in report
     states = final_task_states(state)
     assert all(s == "Cached" for n, s in states.items() if not n.startswith("publish")), states
