@@ -52,7 +52,8 @@ def card_data(lineage: list[StageResult], settings: dict[str, Any]):
     languages: set[str] = set()
     for _, _, folder in datasets:
         if (folder / "README.md").is_file():
-            languages.update(DatasetCard.load(folder / "README.md").data.language or [])
+            language = DatasetCard.load(folder / "README.md").data.language or []
+            languages.update([language] if isinstance(language, str) else language)
     licence = base_licence(lineage, settings)
     extra = {"license_name": "same-as-base-model"} if licence is None else {}
     return ModelCardData(
