@@ -237,6 +237,26 @@ def test_modelfile_template_renders_like_the_chat_template(exported):
         assert render_go(template, messages) == expected
 
 
+GO_RENDERER = Path(__file__).parent / "fixtures" / "ollama" / "render_template.go"
+
+
+def test_modelfile_template_renders_like_the_chat_template_in_go(exported):
+    """The same comparison with Go's own text/template (Ollama's renderer), where Go is installed."""
+    import subprocess
+
+    go = shutil.which("go")
+    if go is None:
+        pytest.skip("Go is not installed (apt-get install golang-go); the reader above checks the same")
+    _, folder = exported
+    tokenizer = load_tokenizer(str(folder))
+    messages = conversation([{"role": "user", "content": "Q1 {{ .Role }}"}, {"role": "assistant", "content": "A\n"},
+                             {"role": "user", "content": "Q2"}])
+    payload = json.dumps({"template": modelfile_template((folder / MODELFILE).read_text()), "messages": messages})
+    rendered = subprocess.run([go, "run", str(GO_RENDERER)], input=payload, capture_output=True, text=True, timeout=300,
+                              check=True).stdout
+    assert rendered == tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+
+
 def test_a_template_that_frames_roles_differently_is_refused(tiny_model):
     tokenizer = load_tokenizer(str(tiny_model))
     tokenizer.chat_template = tokenizer.chat_template.replace("'<|im_start|>' + message['role']", "'<|im_start|>' + message['role'] + ' '", 1)
