@@ -8,11 +8,16 @@ from pathlib import Path
 import pytest
 
 from bbcopilot.config import ModelSettings, TrainSettings
+from bbcopilot.hfdata import save_version
 from bbcopilot.llm import LocalGenerator, chat_template, conversation
+from bbcopilot.qa.stage import QA, dialog_row
+from bbcopilot.report import StageResult
 from bbcopilot.server import ChatModel
 from bbcopilot.train import sft
+from bbcopilot.workspace import Workspace
 
 CPU = ModelSettings(device="cpu", dtype="float32")
+CARD = {"languages": ["en", "ru"], "licences": {}, "summary": "made by hand for a test"}
 DIALOG = [
     {"role": "user", "content": "Как вывести строку в журнал BlackBox?"},
     {"role": "assistant", "content": "StdLog.String(\"Привет\"); StdLog.Ln — модуль StdLog."},
@@ -21,14 +26,14 @@ DIALOG = [
 ]
 
 
-def _trainer(tiny_model, rows: list[list[dict]], tmp_path: Path, packing: bool):
-    from datasets import Dataset
-
-    data = Dataset.from_dict({"messages": rows})
-    examples = sft.in_memory(data, sft.conversations)
-    settings = TrainSettings(max_length=512, batch_size=2, report_to=[], packing=packing)
-    return sft.sft_trainer(str(tiny_model), examples, examples.select([]), tmp_path / "sft", settings, CPU,
-                           max_steps=1, assistant_only_loss=True)
+def _trainer(tiny_model, dialogs: list[list[dict]], tmp_path: Path, packing: bool):
+    """The QA stage's own trainer on `dialogs` saved as forum threads of the qa dataset."""
+    workspace = Workspace(tmp_path / "ws")
+    rows = [dialog_row({"id": f"forum:{i}", "source": "forum", "split": "train", "messages": dialog})
+            for i, dialog in enumerate(dialogs)]
+    path = save_version(workspace, QA, "v0", rows, card=CARD, manifest={})
+    settings = TrainSettings(max_length=512, batch_size=2, report_to=[], packing=packing, qa_max_steps=1)
+    return sft.qa_trainer(StageResult(QA, "v0", str(path)), str(tiny_model), settings, CPU, tmp_path / "sft")
 
 
 def test_training_evaluation_and_serving_tokenise_a_conversation_alike(tiny_model, tmp_path):

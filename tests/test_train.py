@@ -222,13 +222,13 @@ sft.train_on_chunks(Workspace(workspace), StageResult(**__import__("json").loads
 """
 
 
-def test_a_killed_stage_resumes_from_its_last_checkpoint_and_ends_at_the_same_loss(tmp_path, tiny_model):
+def test_a_killed_stage_resumes_from_its_last_checkpoint_and_ends_at_the_same_loss(tmp_path, tiny_model, monkeypatch):
     import dataclasses
     import signal
     import subprocess
     import sys
 
-    from transformers import AutoTokenizer
+    from transformers import AutoTokenizer, TrainerCallback
 
     tokenizer = AutoTokenizer.from_pretrained(tiny_model)
     code = _ids(tokenizer, CODE)
@@ -247,8 +247,22 @@ def test_a_killed_stage_resumes_from_its_last_checkpoint_and_ends_at_the_same_lo
     assert run.returncode == -signal.SIGKILL, run.stderr[-2000:]
     assert killed.latest(sft.SFT_CHUNKS) is None  # killed before it saved: no model, the scratch folder remains
 
+    steps_run = []
+
+    class CountSteps(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            steps_run.append(state.global_step)
+
+    def counted(*args):
+        trainer = make_trainer(*args)
+        trainer.add_callback(CountSteps())
+        return trainer
+
+    make_trainer = sft.chunks_trainer
+    monkeypatch.setattr(sft, "chunks_trainer", counted)
     resumed = sft.train_on_chunks(killed, chunks, str(tiny_model), settings, CPU)
     assert resumed.figures["resumed_from_step"] == settings.eval_steps
+    assert steps_run == list(range(settings.eval_steps + 1, settings.sft_max_steps + 1))  # on from the checkpoint
     assert resumed.version == whole.version and resumed.figures["steps"] == whole.figures["steps"]
     assert resumed.figures["best_eval_loss"] == pytest.approx(whole.figures["best_eval_loss"], rel=0.01)
     losses = [json.loads((Path(r.path) / "lineage.json").read_text())["validation_losses"][-1]["eval_loss"]

@@ -32,12 +32,23 @@ def training_version(
 ) -> str:
     """A stage's version: its data, the model it starts from, the settings, and the code of its own
     function (`function`, e.g. sft.train_on_qa), so that changing one stage reruns that stage and those after it."""
-    # How a stage is launched (in process, through accelerate) does not change what it makes.
+    # Which stages run and where the logs go do not change what a stage makes; how many processes
+    # train it does (the global batch is theirs together), the launcher's other settings do not.
     shaping = settings.model_dump(exclude={"stages", "accelerate_config", "report_to"})
     return content_hash(
         stage, data_version, model_fingerprint(model_path, model.revision), shaping, model.device, model.dtype,
-        code_version(function),
+        world_size(settings), code_version(function),
     )
+
+
+def world_size(settings: TrainSettings) -> int:
+    """The processes that train a stage together: 1 in this process, else the accelerate config's."""
+    if not settings.accelerate_config:
+        return 1
+    from bbcopilot.train.launch import launch_config
+
+    config = launch_config(settings.accelerate_config)
+    return int(config.get("num_processes") or 1) * int(config.get("num_machines") or 1)
 
 
 def use_cpu(model: ModelSettings) -> bool:
@@ -60,9 +71,15 @@ def load(model_path: str, settings: TrainSettings, model: ModelSettings):
         from transformers import BitsAndBytesConfig
 
         compute = torch.bfloat16 if model.dtype in ("auto", "bfloat16") else getattr(torch, model.dtype)
-        quantised = {"quantization_config": BitsAndBytesConfig(
-            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=compute,
-        )}
+        from accelerate import PartialState
+
+        quantised = {
+            "quantization_config": BitsAndBytesConfig(
+                load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=compute,
+            ),
+            # A 4-bit model cannot be moved after loading: each process loads onto its own GPU.
+            "device_map": {"": PartialState().local_process_index},
+        }
     network = AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype, revision=model.revision, **quantised)
     return network, tokenizer
 
