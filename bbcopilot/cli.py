@@ -52,6 +52,17 @@ def _settings(profile: str, overrides: list[str] | None):
     return load_settings(profile, parsed), parsed
 
 
+def _parameters(kind, profile: str, overrides: dict):
+    """The flow's typed parameters from --profile and --set: the same model the Prefect UI's form fills."""
+    from pydantic import ValidationError
+
+    try:
+        return kind(profile=profile, overrides=overrides or None)
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise BBCopilotError(f"--profile {profile}: {first['msg']} (a flow runs a profile of configs/)") from None
+
+
 def prefect_defaults() -> None:
     # Ephemeral Prefect by default; a real server when PREFECT_API_URL is set.
     # Prefect's INFO log (a line per finished task) is the run's progress display.
@@ -80,17 +91,21 @@ def run(
 
         source_roots(settings)  # a missing ../shared is reported before Prefect starts
         prefect_defaults()
+        from flows.parameters import PipelineParameters, RefreshParameters, TrainParameters
         from flows.pipeline import pipeline
         from flows.refresh import refresh
         from flows.train import latest_datasets
         from flows.train import train as train_flow
 
-        flows = {"pipeline": pipeline, "refresh": refresh, "train": train_flow}
+        flows = {"pipeline": (pipeline, PipelineParameters), "refresh": (refresh, RefreshParameters),
+                 "train": (train_flow, TrainParameters)}
         if flow not in flows:
             raise BBCopilotError(f"--flow {flow}: choose one of {', '.join(flows)}")
+        chosen, kind = flows[flow]
+        parameters = _parameters(kind, profile, parsed)
         if flow == "train":
             latest_datasets(settings)  # no datasets for this profile: say so before Prefect starts
-        report = flows[flow](profile=profile, overrides=parsed)
+        report = chosen(parameters)
     except BBCopilotError as err:
         _fail(err)
     console.print(f"Report: [bold]{report}[/bold]", highlight=False)
@@ -193,9 +208,10 @@ def datasets(profile: Profile = "demo", overrides: Overrides = None) -> None:
     try:
         settings, parsed = _settings(profile, overrides)
         prefect_defaults()
+        from flows.parameters import RefreshParameters
         from flows.refresh import refresh
 
-        report = Path(refresh(profile=profile, overrides=parsed))
+        report = Path(refresh(_parameters(RefreshParameters, profile, parsed)))
     except BBCopilotError as err:
         _fail(err)
     Console().print(Markdown(report.read_text(encoding="utf-8")))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from prefect import flow
 
-from bbcopilot.config import Settings, load_settings
+from bbcopilot.config import Settings
 from bbcopilot.datasets_build import CommunityFiles
 from bbcopilot.report import StageResult
+from flows.parameters import RefreshParameters
 from tasks.datasets import build_api_index, build_chunks, build_dialogs, build_documents, build_tiny_model
 from tasks.reporting import publish_report, run_stage, summarise_community
 from tasks.sources import (
@@ -41,7 +40,7 @@ def refresh_stages(settings: Settings) -> list[StageResult]:
 
 
 @flow(name="refresh")
-def refresh(profile: str = "demo", overrides: dict[str, Any] | None = None) -> str:
+def refresh(parameters: RefreshParameters = RefreshParameters()) -> str:
     """Convert every source and rebuild the datasets that changed; returns the report's path."""
-    settings = load_settings(profile, overrides)
+    settings = parameters.load_settings()
     return publish_report(settings, "Refresh report", refresh_stages(settings))

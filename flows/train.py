@@ -4,16 +4,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from prefect import flow
 
-from bbcopilot.config import Settings, load_settings
+from bbcopilot.config import Settings
 from bbcopilot.datasets_build import CHUNKS, DIALOGS, DOCUMENTS, chunks_version
 from bbcopilot.errors import BBCopilotError
 from bbcopilot.report import StageResult
 from bbcopilot.tiny_model import TINY, tiny_model_dir
 from bbcopilot.workspace import Workspace
+from flows.parameters import TrainParameters
 from tasks.reporting import publish_report, run_stage
 from tasks.training import (
     align_with_dpo, build_coding_prompts, build_preferences, evaluate_models, export_model, generate_qa, train_on_chunks,
@@ -39,15 +39,16 @@ def expected(settings: Settings, stage: str, folder: Path) -> StageResult:
     return StageResult(stage, folder.name, str(folder), cached=True)
 
 
-def latest_datasets(settings: Settings) -> list[StageResult]:
-    """The latest documents and dialogs, and what this profile derives from them (tiny model, chunks
-    with its tokenizer).
+def latest_datasets(settings: Settings, documents_version: str | None = None) -> list[StageResult]:
+    """The latest documents (or the given version of them) and dialogs, and what this profile derives
+    from them (tiny model, chunks with its tokenizer).
 
     Checked, not assumed: after a refresh with another profile the chunks in
     LATEST may hold another tokenizer's tokens.
     """
     workspace = Workspace(settings.workspace)
-    documents = latest(settings, DOCUMENTS)
+    documents = latest(settings, DOCUMENTS) if documents_version is None else StageResult(
+        DOCUMENTS, documents_version, str(workspace.version_dir(DOCUMENTS, documents_version)), cached=True)
     found = [documents, latest(settings, DIALOGS)]
     base = settings.model.base_model
     if settings.model.build_tiny:
@@ -100,8 +101,8 @@ def train_stages(settings: Settings, datasets: list[StageResult]) -> list[StageR
 
 
 @flow(name="train")
-def train(profile: str = "demo", overrides: dict[str, Any] | None = None) -> str:
-    """Train on the latest datasets in the workspace; returns the report's path."""
-    settings = load_settings(profile, overrides)
-    datasets = latest_datasets(settings)
+def train(parameters: TrainParameters = TrainParameters()) -> str:
+    """Train on the latest datasets in the workspace (or a chosen documents version); returns the report's path."""
+    settings = parameters.load_settings()
+    datasets = latest_datasets(settings, parameters.documents_version(settings))
     return publish_report(settings, "Training report", train_stages(settings, datasets))

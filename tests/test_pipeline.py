@@ -90,9 +90,10 @@ def _overrides(corpus: dict[str, Path]) -> dict:
 
 
 def _run(corpus: dict[str, Path]):
+    from flows.parameters import PipelineParameters
     from flows.pipeline import pipeline
 
-    state = pipeline(profile="demo", overrides=_overrides(corpus), return_state=True)
+    state = pipeline(PipelineParameters(profile="demo", overrides=_overrides(corpus)), return_state=True)
     return state, Path(state.result()), final_task_states(state)
 
 
@@ -178,9 +179,10 @@ def test_exported_model_loads_like_a_hub_model_and_names_its_lineage(runs, corpu
 
 
 def test_the_train_flow_alone_trains_on_the_latest_datasets(runs, corpus):
+    from flows.parameters import TrainParameters
     from flows.train import train
 
-    state = train(profile="demo", overrides=_overrides(corpus), return_state=True)
+    state = train(TrainParameters(profile="demo", overrides=_overrides(corpus)), return_state=True)
     report = Path(state.result()).read_text(encoding="utf-8")
     for stage in ("datasets/qa", "models/sft-chunks", "models/sft-qa", "datasets/preferences", "models/dpo", "models/grpo",
                   "evaluations", "exports"):

@@ -37,6 +37,7 @@ def _latest(workspace: Path, name: str):
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, blackbox_dir, tiny_model):
+    from flows.parameters import RefreshParameters
     from flows.refresh import refresh
 
     root = tmp_path_factory.mktemp("refresh-sources")
@@ -58,7 +59,7 @@ def runs(tmp_path_factory, blackbox_dir, tiny_model):
     }
     states = []
     for _ in range(2):
-        state = refresh(profile="demo", overrides=overrides, return_state=True)
+        state = refresh(RefreshParameters(profile="demo", overrides=overrides), return_state=True)
         states.append((Path(state.result()), final_task_states(state)))
     return {"workspace": workspace, "root": root, "cold": states[0], "again": states[1]}
 
