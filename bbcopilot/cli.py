@@ -65,7 +65,6 @@ def _parameters(kind, profile: str, overrides: dict):
 
 def prefect_defaults() -> None:
     # Ephemeral Prefect by default; a real server when PREFECT_API_URL is set.
-    # Prefect's INFO log (a line per finished task) is the run's progress display.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     # The first ephemeral server in a fresh PREFECT_HOME migrates its database: ~20-30 s on a
     # small machine, past Prefect's 20 s default wait.
@@ -91,12 +90,14 @@ def run(
 
         source_roots(settings)  # a missing ../shared is reported before Prefect starts
         prefect_defaults()
+        from bbcopilot.console import quiet_console
         from flows.parameters import PipelineParameters, RefreshParameters, TrainParameters
         from flows.pipeline import pipeline
         from flows.refresh import refresh
         from flows.train import latest_datasets
         from flows.train import train as train_flow
 
+        console.print(f"Log: {quiet_console(settings.workspace)}", highlight=False, soft_wrap=True)
         flows = {"pipeline": (pipeline, PipelineParameters), "refresh": (refresh, RefreshParameters),
                  "train": (train_flow, TrainParameters)}
         if flow not in flows:
@@ -108,8 +109,11 @@ def run(
         report = chosen(parameters)
     except BBCopilotError as err:
         _fail(err)
-    console.print(f"Report: [bold]{report}[/bold]", highlight=False)
-    print(report)
+    if sys.stdout.isatty():
+        print(f"Report: {report}")
+    else:  # stdout is read by a program: the bare path, and the person watching stderr is told once
+        console.print(f"Report: [bold]{report}[/bold]", highlight=False, soft_wrap=True)
+        print(report)
 
 
 @app.command()
@@ -547,6 +551,32 @@ def run_cp(
         # escape: a trap message has brackets ("[ad = 00061A80]") that are not markup.
         console.print(f"[red]error:[/red] {escape(where + result.summary())}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
+
+
+@app.command()
+def lineage(
+    model_dirs: Annotated[list[Path], typer.Argument(
+        help="A model or export folder (it holds lineage.json); with --diff, two: A B.", show_default=False)],
+    diff: Annotated[bool, typer.Option("--diff", help="Print what differs between A's origins and B's.")] = False,
+) -> None:
+    """Print what made a model, as a tree from the model down to its source files; with --diff A B,
+    what differs between two models' origins (dataset and model versions, sources, settings, base, code)."""
+    from bbcopilot import lineage as lineages
+
+    if len(model_dirs) != (2 if diff else 1):
+        console.print("[red]error:[/red] " + ("--diff needs two folders: A B" if diff else
+                      "one folder, or --diff A B"), highlight=False)
+        raise typer.Exit(2)
+    try:
+        found = [lineages.read_lineage(folder) for folder in model_dirs]
+    except BBCopilotError as err:
+        _fail(err)
+    if not diff:
+        Console(soft_wrap=True).print(lineages.tree(found[0]), highlight=False)
+        return
+    out = Console(soft_wrap=True, highlight=False)
+    for line in lineages.diff(*found) or [f"same origins: {model_dirs[0]} and {model_dirs[1]}"]:
+        out.print(line, markup=False)
 
 
 def main() -> None:

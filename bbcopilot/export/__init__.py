@@ -25,6 +25,7 @@ from typing import Any
 from bbcopilot.errors import BBCopilotError
 from bbcopilot.evaluate import PLOTS
 from bbcopilot.export import card, gguf_file, ollama, sampling
+from bbcopilot.lineage import export_lineage
 from bbcopilot.llm import load_tokenizer, system_prompt
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import (
@@ -83,13 +84,14 @@ def export_model(
         source = Path(model.path)
         check_model_folder(source)
         with atomic_dir(final) as building:
-            build_export(source, building, model, lineage, settings)
+            origins = export_lineage(workspace, EXPORTS, final.name, model, lineage, settings, code_version(export_model))
+            build_export(source, building, model, lineage, settings, origins)
     workspace.set_latest(EXPORTS, final.name)
     return StageResult(EXPORTS, final.name, str(final), export_figures(final))
 
 
 def build_export(source: Path, building: Path, model: StageResult, lineage: list[StageResult],
-                 settings: dict[str, Any]) -> None:
+                 settings: dict[str, Any], origins: dict[str, Any]) -> None:
     for item in source.iterdir():
         # Not dot-files (cache records) nor what the export writes itself.
         if item.is_file() and item.name not in REWRITTEN and not item.name.startswith("."):
@@ -128,7 +130,7 @@ def build_export(source: Path, building: Path, model: StageResult, lineage: list
             "model": {"stage": model.stage, "version": model.version},
             "made_from": [{"stage": r.stage, "version": r.version, "path": r.path} for r in lineage],
             "settings": settings,
-        },
+        } | origins,  # the chain from the source files on (bbcopilot.lineage)
     )
 
 
