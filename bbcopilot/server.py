@@ -3,7 +3,7 @@
 `bbcopilot serve MODEL_DIR --host 127.0.0.1 --port P` (or `python -m bbcopilot.server MODEL_DIR ...`,
 which `serving.served_model` launches) serves `GET /health`, `GET /v1/models` and
 `POST /v1/chat/completions`, streamed as OpenAI streams (server-sent `chat.completion.chunk`
-events, then `data: [DONE]`) or not, with the model's chat template.
+events, then `data: [DONE]`) or not, with the project's one chat template (`llm.load_tokenizer`).
 A `json_schema` (or `json_object`) response format is enforced while decoding with
 lm-format-enforcer, so even an untrained model writes JSON that parses and validates against the
 schema, as vLLM or llama.cpp's server guarantee for a real one. One model serves one generation at
@@ -192,13 +192,11 @@ class ChatModel:
     """A causal LM, its tokenizer and chat template, and the token data the JSON enforcer needs."""
 
     def __init__(self, model_path: str, device: str):
-        from transformers import AutoTokenizer
-
-        from bbcopilot.llm import torch_device
+        from bbcopilot.llm import load_tokenizer, torch_device
 
         folder = model_folder(model_path)
         self.name = model_path
-        self.tokenizer = AutoTokenizer.from_pretrained(folder.tokenizer_path)
+        self.tokenizer = load_tokenizer(folder.tokenizer_path)
         self.model = load_model(folder)
         self.model.to(torch_device(device)).eval()
         # Built once: walking the vocabulary is the enforcer's costly step on a real tokenizer.
