@@ -210,7 +210,7 @@ def read_lineage(folder: Path) -> dict[str, Any]:
 # ---------------------------------------------------------------- reading it
 
 
-def _label(entry: dict[str, Any]) -> str:
+def label(entry: dict[str, Any]) -> str:
     return f"{entry['stage']} {entry['version']}".strip() if entry["stage"] != BASE else f"base model {entry['path']}"
 
 
@@ -250,9 +250,9 @@ def tree(lineage: dict[str, Any]):
     branches: list[Tree] = []  # the path from the root to the node being drawn
     for depth, stage, seen in walk(lineage):
         # Text, not markup: a path or a conversion failure may hold brackets.
-        label = Text(_label(graph[stage]) + (" (see above)" if seen else ""))
+        text = Text(label(graph[stage]) + (" (see above)" if seen else ""))
         del branches[depth:]
-        branch = branches[-1].add(label) if branches else Tree(label)
+        branch = branches[-1].add(text) if branches else Tree(text)
         branches.append(branch)
         if not seen:
             for line in source_lines(lineage, stage):
@@ -300,7 +300,7 @@ def markdown(lineage: dict[str, Any]) -> str:
     graph = lineage["graph"]
     ids = {stage: f"n{i}" for i, stage in enumerate(graph)}
     lines = ["```mermaid", "graph BT"]
-    lines += [f'  {ids[s]}["{_label(e)}"]' for s, e in graph.items()]
+    lines += [f'  {ids[s]}["{label(e)}"]' for s, e in graph.items()]
     lines += [f"  {ids[u]} --> {ids[s]}" for s, e in graph.items() for u in e["from"]]
     lines += ["```", "", "| artefact | version | made from |", "|---|---|---|"]
     lines += [f"| {s} | {e['version']} | {', '.join(e['from'])} |" for depth, s, seen in walk(lineage) if not seen

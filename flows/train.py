@@ -14,6 +14,7 @@ from bbcopilot.report import StageResult
 from bbcopilot.tiny_model import TINY, tiny_model_dir
 from bbcopilot.workspace import Workspace
 from flows.parameters import TrainParameters
+from tasks.lineage import publish_lineage
 from tasks.reporting import publish_report, run_stage
 from tasks.training import (
     align_with_dpo, build_coding_prompts, build_preferences, evaluate_models, export_model, generate_qa, train_on_chunks,
@@ -97,6 +98,7 @@ def train_stages(settings: Settings, datasets: list[StageResult]) -> list[StageR
     # Lineage: the datasets the model was trained on (their manifests name the sources) and each stage.
     made_from = [by_stage[stage] for stage in (DOCUMENTS, DIALOGS, CHUNKS, TINY) if stage in by_stage]
     results.append(run_stage(export_model, settings, model, [*made_from, *results]))
+    publish_lineage(settings, [*datasets, *results])  # the assets this run made, the lineage artifact
     return results
 
 
