@@ -343,6 +343,34 @@ def tiny_model(
     console.print(f"Tiny model saved to {out}")
 
 
+@app.command()
+def server(
+    port: Annotated[int, typer.Option(help="Port of the Prefect server and its UI, on 127.0.0.1.")] = 4200,
+    profile: Annotated[str, typer.Option("--profile", "-p", help="Profile the deployments' runs default to.")] = "demo",
+    timezone: Annotated[str, typer.Option(help="Time zone of nightly-refresh's 02:00 (IANA name).")] = "Europe/Moscow",
+) -> None:
+    """Start a local Prefect server, serve the deployments (nightly-refresh, train, pipeline), print the UI's
+    address; Ctrl-C stops both. State lives in PREFECT_HOME (SQLite; PostgreSQL through
+    PREFECT_API_DATABASE_CONNECTION_URL), so a restart finds every deployment and run."""
+    prefect_defaults()
+    from prefect.settings import PREFECT_HOME
+
+    from deployments.serve import serve_deployments, start_server, stop_server
+
+    try:
+        prefect = start_server(port, PREFECT_HOME.value() / "bbcopilot-server.log")
+    except BBCopilotError as err:
+        _fail(err)
+    try:
+        console.print(f"Prefect UI: [bold]http://127.0.0.1:{port}[/bold]  (Ctrl-C stops the server)", highlight=False)
+        serve_deployments(f"http://127.0.0.1:{port}/api", profile, timezone)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C before serve took over; serve itself returns on it
+    finally:
+        stop_server(prefect)
+    console.print("Prefect server stopped", highlight=False)
+
+
 ApiKey = Annotated[str | None, typer.Option(
     envvar=API_KEY_VARIABLE, show_envvar=True, show_default=False,
     help="API key (Authorization: Bearer KEY); better set through the environment, as a command line is "
