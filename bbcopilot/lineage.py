@@ -21,6 +21,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from bbcopilot.datasets_build import CHUNKS, DIALOGS, DOCUMENTS
 from bbcopilot.errors import BBCopilotError
 from bbcopilot.report import StageResult
@@ -138,6 +140,11 @@ def sources_of(workspace: Workspace, documents_version: str | None) -> dict[str,
     community = [{"file": name, "sha256": sha256} for name, sha256 in manifest.get("community", [])]
     return {"corpus": corpus, "files": sorted(files, key=lambda f: (f["source"], f["relpath"])), "failed": failed,
             "community": community}
+
+
+def section_settings(**sections: BaseModel) -> dict[str, Any]:
+    """Settings sections as JSON for a lineage, every secret masked (pydantic writes `**********`)."""
+    return {name: section.model_dump(mode="json") for name, section in sections.items()}
 
 
 def datasets_of(graph: dict[str, dict[str, Any]]) -> dict[str, str]:

@@ -41,6 +41,8 @@ def build_chain(root: Path, sources: dict[str, str] = SOURCES, qa_version: str =
     """Source files -> corpus -> documents, dialogs -> QA, coding prompts -> SFT -> preferences -> DPO ->
     GRPO -> evaluation -> export, each artefact where the stages put it; returns the export folder."""
     (root / "blackbox").mkdir(parents=True, exist_ok=True)
+    if monkeypatch is not None:  # a secret in the settings, as the environment sets it
+        monkeypatch.setenv("BBCOPILOT_QA__API_KEY", SECRET)
     settings = load_settings("demo", {"workspace": str(root / "workspace"), "sources.blackbox_dir": str(root / "blackbox"),
                                       "sources.forum_mirror_dir": None, "train.lora_r": lora_r})
     workspace = Workspace(settings.workspace)
@@ -61,7 +63,8 @@ def build_chain(root: Path, sources: dict[str, str] = SOURCES, qa_version: str =
     qa = _dataset(workspace, "datasets/qa", qa_version, {"documents": documents.version, "dialogs": dialogs.version})
     prompts = _dataset(workspace, "datasets/coding-prompts", "prompts-" + qa_version,
                        {"documents": documents.version, "qa": qa.version})
-    trained = {"train": settings.train.model_dump(mode="json"), "model": settings.model.model_dump(mode="json")}
+    # The QA section too: it holds a secret (qa.api_key), which must stay masked.
+    trained = lineages.section_settings(train=settings.train, model=settings.model, qa=settings.qa)
     sft = _model(workspace, "models/sft-qa", "sft-" + qa_version, qa, HUB, trained)
     pairs = _dataset(workspace, "datasets/preferences", "pairs-" + qa_version,
                      {"coding_prompts": prompts.version, "qa": qa.version, "model": sft.path})
@@ -70,10 +73,7 @@ def build_chain(root: Path, sources: dict[str, str] = SOURCES, qa_version: str =
     evaluation = StageResult("evaluations", "eval1", str(workspace.version_dir("evaluations", "eval1")))
     made_from = [documents, dialogs, qa, prompts, sft, pairs, dpo, grpo, evaluation]
     export = workspace.version_dir("exports", "export-" + qa_version)
-    if monkeypatch is not None:  # a secret in the settings, as the environment would set it
-        monkeypatch.setenv("BBCOPILOT_QA__API_KEY", SECRET)
-        settings = load_settings("demo", {"workspace": str(root / "workspace"), "sources.blackbox_dir": str(root / "blackbox"),
-                                          "sources.forum_mirror_dir": None, "train.lora_r": lora_r})
+    if monkeypatch is not None:
         assert settings.qa.api_key.get_secret_value() == SECRET
     lineage = lineages.export_lineage(workspace, "exports", export.name, grpo, made_from, settings.public_dict(), "code-x")
     atomic_write_json(export / lineages.LINEAGE, {"model": {"stage": grpo.stage, "version": grpo.version}} | lineage)
