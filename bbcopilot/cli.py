@@ -600,7 +600,8 @@ def lineage(
     except BBCopilotError as err:
         _fail(err)
     if not diff:
-        Console(soft_wrap=True).print(lineages.tree(found[0]), highlight=False)
+        # Never cropped to the terminal's width: a long path or failure reason is read whole (or grepped).
+        Console(width=10_000).print(lineages.tree(found[0]), highlight=False)
         return
     out = Console(soft_wrap=True, highlight=False)
     for line in lineages.diff(*found) or [f"same origins: {model_dirs[0]} and {model_dirs[1]}"]:
