@@ -31,13 +31,12 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bbcopilot.errors import BBCopilotError, InputError
+from bbcopilot.model_folder import ModelFolder, model_folder
 from bbcopilot.serving import API_KEY_VARIABLE
 
 log = logging.getLogger(__name__)
@@ -107,67 +106,7 @@ def error_body(message: str, param: str | None = None, code: str | None = None) 
     return {"error": {"message": message, "type": "invalid_request_error", "param": param, "code": code}}
 
 
-# ---- the model folder ------------------------------------------------------------------------
-
-TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
-# Weights saved with pickle (torch.save): unpickling one runs whatever code it names.
-PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
-NOT_WEIGHTS = ("training_args.bin",)  # the Trainer's pickled arguments, beside safetensors weights
-
-
-@dataclass(frozen=True)
-class ModelFolder:
-    """A servable model: a full model's folder, or a LoRA adapter's with the base it names."""
-
-    path: Path
-    base: str | None = None  # an adapter's base model: a folder, or a hub id loaded through the hub cache
-
-    @property
-    def tokenizer_path(self) -> str:
-        return str(self.path) if _has_tokenizer(self.path) else str(self.base)
-
-
-def _has_tokenizer(folder: Path) -> bool:
-    return any((folder / name).is_file() for name in TOKENIZER_FILES)
-
-
-def _is_local(name: str) -> bool:
-    """Whether an adapter's base is a folder rather than a hub id ("Qwen/Qwen2.5-Coder-1.5B")."""
-    return Path(name).is_absolute() or name.startswith((".", "~")) or name.count("/") > 1 or Path(name).exists()
-
-
-def model_folder(path: str | Path) -> ModelFolder:
-    """The model in `path`, checked before anything loads: InputError naming the folder and what is
-    wrong (not a folder, no safetensors weights, a pickle checkpoint, no tokenizer, an adapter whose
-    base is missing)."""
-    folder = Path(path)
-    if not folder.is_dir():
-        raise InputError(str(folder), "not a model folder (no such directory)")
-    names = sorted(p.name for p in folder.iterdir() if p.is_file())
-    if not any(name.endswith(".safetensors") for name in names):
-        pickled = [name for name in names if name.endswith(PICKLE_SUFFIXES) and name not in NOT_WEIGHTS]
-        if pickled:
-            raise InputError(str(folder), f"{pickled[0]} is a pickle-format checkpoint, refused: only safetensors "
-                             "weights are loaded (unpickling runs code); convert it with "
-                             "save_pretrained(..., safe_serialization=True) where you trust it")
-        raise InputError(str(folder), "no model weights (*.safetensors) in the folder")
-    if "adapter_config.json" not in names:
-        if "config.json" not in names:
-            raise InputError(str(folder), "no config.json beside the weights")
-        if not _has_tokenizer(folder):
-            raise InputError(str(folder), f"no tokenizer ({' or '.join(TOKENIZER_FILES)}) beside the weights")
-        return ModelFolder(folder)
-    base = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8")).get("base_model_name_or_path")
-    if not base:
-        raise InputError(str(folder / "adapter_config.json"), "an adapter that names no base model")
-    if _is_local(base):
-        if not Path(base).is_dir():
-            raise InputError(str(folder), f"an adapter whose base model {base} is missing (adapter_config.json's "
-                             "base_model_name_or_path): put the base there, or serve the merged model")
-        base_folder = model_folder(base)  # the base's own weights and config, checked alike
-        if not (_has_tokenizer(folder) or _has_tokenizer(base_folder.path)):
-            raise InputError(str(folder), f"no tokenizer in the adapter's folder nor in its base {base}")
-    return ModelFolder(folder, base)
+# ---- the model (its folder checked by bbcopilot.model_folder) --------------------------------
 
 
 def load_model(folder: ModelFolder):

@@ -22,11 +22,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from bbcopilot.errors import BBCopilotError
+from bbcopilot.errors import BBCopilotError, InputError
 from bbcopilot.evaluate import PLOTS
 from bbcopilot.export import card, gguf_file, ollama, sampling
 from bbcopilot.lineage import export_lineage
 from bbcopilot.llm import load_tokenizer, system_prompt
+from bbcopilot.model_folder import NOT_WEIGHTS, model_folder
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import (
     Workspace, atomic_dir, atomic_write_json, atomic_write_text, code_version, content_hash,
@@ -34,10 +35,6 @@ from bbcopilot.workspace import (
 
 EXPORTS = "exports"
 VERIFICATION = "verification.json"
-# Weights in Python's pickle format run code when loaded: never shipped to a school machine.
-PICKLE_WEIGHTS = ("*.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl")
-TOKENIZER_FILES = ("tokenizer.json", "vocab.json")
-WEIGHTS = "model*.safetensors"  # model.safetensors or its shards, what from_pretrained loads
 # Written by the export itself from the model (the tokenizer with the one chat template, the sampling).
 REWRITTEN = {"lineage.json", "generation_config.json", "chat_template.jinja", "tokenizer.json", "tokenizer_config.json",
              "special_tokens_map.json", "vocab.json", "merges.txt", "added_tokens.json"}
@@ -49,26 +46,12 @@ class ExportError(BBCopilotError):
 
 
 def check_model_folder(folder: Path) -> None:
-    """One clear message for a folder that is not a merged safetensors model with its tokenizer."""
-    if not folder.is_dir():
-        raise ExportError(f"{folder}: no such model folder")
-    pickled = sorted(p.name for pattern in PICKLE_WEIGHTS for p in folder.glob(pattern))
-    if pickled:
-        raise ExportError(f"{folder}: {', '.join(pickled)} is a pickle-format checkpoint, refused (safetensors only: "
-                          "load it yourself if you trust it and save_pretrained it again)")
-    if (folder / "adapter_config.json").is_file() and not any(folder.glob(WEIGHTS)):
-        base = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8")).get("base_model_name_or_path")
-        # A path that is gone is named so; a hub id (Qwen/...) may be in the hub cache.
-        gone = base is not None and (Path(base).is_absolute() or base.startswith(".")) and not Path(base).is_dir()
-        where = "" if base is None else f" of {base}" + (" (not found here)" if gone else "")
-        raise ExportError(f"{folder}: a LoRA adapter{where}, not a merged model; merge it into its base first")
-    missing = [what for what, present in (
-        (f"weights ({WEIGHTS})", any(folder.glob(WEIGHTS))),
-        ("config.json", (folder / "config.json").is_file()),
-        (f"tokenizer ({' or '.join(TOKENIZER_FILES)})", any((folder / n).is_file() for n in TOKENIZER_FILES)),
-    ) if not present]
-    if missing:
-        raise ExportError(f"{folder}: not a model folder, it has no {' and no '.join(missing)}")
+    """One clear message for a folder that is not a merged safetensors model with its tokenizer
+    (`bbcopilot.model_folder`: an adapter is refused, its base named)."""
+    try:
+        model_folder(folder, adapters=False)
+    except InputError as error:
+        raise ExportError(str(error)) from None
 
 
 def export_dir(workspace: Workspace, model: StageResult, lineage: list[StageResult]) -> Path:
@@ -93,8 +76,8 @@ def export_model(
 def build_export(source: Path, building: Path, model: StageResult, lineage: list[StageResult],
                  settings: dict[str, Any], origins: dict[str, Any]) -> None:
     for item in source.iterdir():
-        # Not dot-files (cache records) nor what the export writes itself.
-        if item.is_file() and item.name not in REWRITTEN and not item.name.startswith("."):
+        # Not dot-files (cache records), what the export writes itself, nor the Trainer's pickled arguments.
+        if item.is_file() and item.name not in REWRITTEN | set(NOT_WEIGHTS) and not item.name.startswith("."):
             shutil.copy2(item, building / item.name)
     tokenizer = load_tokenizer(str(source))
     tokenizer.save_pretrained(building)

@@ -23,6 +23,7 @@ from typing import Any
 
 from bbcopilot.errors import BBCopilotError
 from bbcopilot.llm import chat
+from bbcopilot.model_folder import WEIGHTS
 
 # GGUF's name of each transformers architecture we write (the tensor names follow from it).
 ARCHITECTURES = {"qwen2": "QWEN2"}
@@ -103,7 +104,7 @@ def write_gguf(model_dir: Path, out: Path, quantisation: str, name: str, samplin
     _add_tokenizer(writer, model_dir, config["vocab_size"])
 
     names = gguf.get_tensor_name_map(arch, config["num_hidden_layers"])
-    for file in sorted(model_dir.glob("model*.safetensors")):  # not an adapter's beside it
+    for file in sorted(model_dir.glob(WEIGHTS)):  # the shards in order, not an adapter's beside them
         with safe_open(file, "pt") as weights:  # torch reads bfloat16, which numpy has no type for
             for hf_name in weights.keys():
                 if hf_name == "lm_head.weight" and config.get("tie_word_embeddings"):
