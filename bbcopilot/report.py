@@ -32,7 +32,7 @@ class StageResult:
     cached: bool = False
 
 
-def _figures(figures: dict[str, Any]) -> str:
+def figures_text(figures: dict[str, Any]) -> str:
     def show(value: Any) -> str:
         return f"{value:.4g}" if isinstance(value, float) else str(value)
 
@@ -51,7 +51,7 @@ def render_report(title: str, results: list[StageResult], settings: dict[str, An
     ]
     for r in results:
         time = "cached" if r.cached else f"{r.seconds:.1f} s"
-        lines.append(f"| {r.stage} | `{r.version}` | {_figures(r.figures)} | {len(r.skipped)} | {time} | `{r.path}` |")
+        lines.append(f"| {r.stage} | `{r.version}` | {figures_text(r.figures)} | {len(r.skipped)} | {time} | `{r.path}` |")
     total = sum(r.seconds for r in results)
     lines += ["", f"Total stage time: {total:.1f} s.", ""]
     skipped = [(r.stage, source, reason) for r in results for source, reason in r.skipped]

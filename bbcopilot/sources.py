@@ -21,6 +21,7 @@ from pathlib import Path
 from bbcopilot import convert
 from bbcopilot.config import ConvertSettings, Settings, SourcesSettings
 from bbcopilot.errors import ConfigError, InputError
+from bbcopilot.progress import tracked
 from bbcopilot.report import StageResult
 from bbcopilot.workspace import (
     Workspace, atomic_dir, atomic_write_json, code_version, content_hash, read_jsonl, sha256_file, write_jsonl,
@@ -116,7 +117,7 @@ def convert_corpus(workspace: Workspace, files: list[SourceFile], settings: Conv
     a changed file is the only one converted again.
     """
     final = corpus_dir(workspace, files, settings)
-    outcomes = [convert_into(workspace, f, settings) for f in files]
+    outcomes = [convert_into(workspace, f, settings) for f in tracked(files, "documents converted")]
     if not final.is_dir():
         with atomic_dir(final) as building:
             write_jsonl(building / "manifest.jsonl", [asdict(o) for o in outcomes])

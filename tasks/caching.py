@@ -26,7 +26,9 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import CachePolicy
 
+from bbcopilot.progress import reporting_to
 from bbcopilot.report import StageResult
+from tasks.progress import ArtifactProgress
 
 CACHE_RECORD = ".prefect-cache"
 ROOT_STORAGE = Path("/")
@@ -63,7 +65,8 @@ def artefact_task(locate: Callable[..., Path], **options: Any) -> Callable[[Call
         @functools.wraps(stage)
         def checked(*args: Any, **kwargs: Any) -> Any:
             expected = Path(locate(**signature.bind(*args, **kwargs).arguments)).resolve()
-            result = stage(*args, **kwargs)
+            with reporting_to(ArtifactProgress(stage.__name__)):  # its long loops show in the UI
+                result = stage(*args, **kwargs)
             made = _made_at(result)
             if made is not None and expected not in (Path(made).resolve(), *Path(made).resolve().parents):
                 raise RuntimeError(f"{stage.__name__}: made {made}, but its cache key names {expected}")

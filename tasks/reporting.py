@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from prefect import task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from bbcopilot import datasets_build, export
 from bbcopilot.config import Settings
 from bbcopilot.evaluate import PLOTS
+from bbcopilot.progress import figures_table, log_stage
 from bbcopilot.qa.stage import QA
 from bbcopilot.report import REPORTS, StageResult, render_report, write_report
 from bbcopilot.train.stage import CURVES
@@ -29,6 +30,7 @@ def run_stage(stage_task, *args: Any, **kwargs: Any) -> StageResult:
     if result.cached:
         # A cache hit skips the stage's own code, LATEST move included; the run still chose this version.
         point_latest(Path(result.path))
+    log_stage(result)
     return result
 
 
@@ -81,4 +83,6 @@ def publish_report(settings: Settings, title: str, results: list[StageResult]) -
     markdown = render_report(title, results, settings.public_dict(), tables)
     path = write_report(settings.workspace, markdown, title.split()[0].lower())
     create_markdown_artifact(markdown=markdown, key=f"bbcopilot-{title.split()[0].lower()}-report", description=title)
+    create_table_artifact(figures_table(results), key=f"bbcopilot-{title.split()[0].lower()}-figures",
+                          description=f"{title}: each stage's key figures")
     return str(path)

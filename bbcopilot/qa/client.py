@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import http
 import logging
+import os
 import sys
 import time
 from collections import deque
@@ -75,7 +76,8 @@ class _Run:
         self.figures = RunFigures()
         self.on_done = on_done
         self.started = time.monotonic()
-        self.bar = tqdm(total=total, desc=label, unit="req", file=sys.stderr, disable=label is None)
+        quiet = bool(os.environ.get("TQDM_DISABLE"))  # tqdm's own switch, which `bbcopilot run` sets
+        self.bar = tqdm(total=total, desc=label, unit="req", file=sys.stderr, disable=label is None or quiet)
 
     def finish(self, request: ChatRequest, outcome: ChatOutcome, retries: int) -> ChatRequest | None:
         figures = self.figures
