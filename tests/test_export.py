@@ -52,8 +52,10 @@ def fake_metrics(quality: dict[float, float]) -> dict:
 def exported(tiny_model, tmp_path_factory):
     """The tiny model exported, its lineage a documents dataset, the tiny base and an evaluation."""
     root = tmp_path_factory.mktemp("export")
-    documents = root / "documents"
-    documents.mkdir()
+    workspace = Workspace(root / "workspace")
+    documents = workspace.version_dir("datasets/documents", "docs1")  # in the workspace: the lineage reads its manifest
+    documents.mkdir(parents=True)
+    (documents / "manifest.json").write_text(json.dumps({"inputs": []}))
     (documents / "README.md").write_text("---\nlanguage:\n- en\n- ru\nlicense:\n- bsd-2-clause\n---\n\n# documents\n")
     evaluation = root / "evaluation"
     evaluation.mkdir()
@@ -62,7 +64,7 @@ def exported(tiny_model, tmp_path_factory):
     lineage = [StageResult("datasets/documents", "docs1", str(documents)), StageResult(TINY, "tiny1", str(tiny_model)),
                StageResult(EVALUATIONS, "eval1", str(evaluation))]
     model = StageResult("models/dpo", "dpo1", str(tiny_model))
-    result = export_model(Workspace(root / "workspace"), model, lineage, load_settings("demo").public_dict())
+    result = export_model(workspace, model, lineage, load_settings("demo").public_dict())
     return result, Path(result.path)
 
 
