@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -132,3 +136,77 @@ def distribution(tmp_path_factory):
     if not (BBCP / "System" / "Mod").is_dir():
         pytest.skip(f"BlackBox tree not found at {BBCP} (../shared is absent)")
     return build_distribution_artefact(Workspace(tmp_path_factory.mktemp("distribution-ws")), ToolchainSettings(bbcp_dir=BBCP))
+
+
+@dataclass
+class PrefectServer:
+    """`bbcopilot server` on 127.0.0.1: a real Prefect server with the deployments served.
+
+    `env` is what a client (a subprocess, `run_deployment`) runs with; the served flow runs get the
+    same PREFECT_HOME. `stop()` is Ctrl-C (SIGINT to the command) and returns its exit status;
+    `start()` again on the same home and port is a restart.
+    """
+
+    home: Path
+    port: int
+    log: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "PREFECT_HOME": str(self.home), "PREFECT_API_URL": self.api,
+                "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+
+    def start(self, seconds: float = 180) -> None:
+        import httpx
+
+        env = {key: value for key, value in self.env.items() if key != "PREFECT_API_URL"}
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [str(Path(sys.executable).parent / "bbcopilot"), "server", "--port", str(self.port)],
+                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                found = httpx.post(f"{self.api}/deployments/filter", json={"limit": 50}, timeout=2).json()
+                if set(SERVED_DEPLOYMENTS) <= {d["name"] for d in found}:
+                    return
+            except (httpx.HTTPError, ValueError):
+                pass
+            time.sleep(0.5)
+        tail = self.log.read_text(errors="replace")[-2000:]
+        self.stop()
+        pytest.fail(f"bbcopilot server did not serve {SERVED_DEPLOYMENTS} within {seconds:.0f} s:\n{tail}")
+
+    def stop(self) -> int | None:
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else None
+        self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            return None
+
+
+SERVED_DEPLOYMENTS = ("nightly-refresh", "train", "pipeline")
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory):
+    """One real Prefect server per test session (`bbcopilot server` on a free port, its own PREFECT_HOME)."""
+    from bbcopilot.serving import free_port
+
+    home = tmp_path_factory.mktemp("prefect-server-home")
+    server = PrefectServer(home, free_port(), home / "bbcopilot-server.out")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
