@@ -73,10 +73,11 @@ def model_graph(workspace: Workspace, model_path: str, revision: str | None) -> 
         recorded = json.loads(lineage.read_text(encoding="utf-8"))
         if "graph" in recorded:
             return recorded["stage"], recorded["graph"]
+    fingerprint = model_fingerprint(model_path, revision)
     where = _stage_of(workspace, model_path)
     if where is None:
-        return BASE, {BASE: node(BASE, model_fingerprint(model_path, revision), model_path, [])}
-    return where[0], {where[0]: node(where[0], where[1], str(model_path), [])}
+        return BASE, {BASE: node(BASE, fingerprint, model_path, []) | {"fingerprint": fingerprint}}
+    return where[0], {where[0]: node(where[0], where[1], str(model_path), []) | {"fingerprint": fingerprint}}
 
 
 def dataset_graph(workspace: Workspace, stage: str, version: str, revision: str | None = None) -> dict[str, dict[str, Any]]:
@@ -161,9 +162,10 @@ def model_lineage(
     graph = graph | dataset_graph(workspace, dataset.stage, dataset.version, revision)
     graph[stage] = node(stage, version, str(workspace.version_dir(stage, version)), [start, dataset.stage])
     documents = graph.get(DOCUMENTS, {}).get("version")
+    fingerprint = graph[start].get("fingerprint") or model_fingerprint(model_path, revision)
     return {
         "stage": stage, "version": version, "graph": graph, "sources": sources_of(workspace, documents),
-        "datasets": datasets_of(graph), "base_model_fingerprint": model_fingerprint(model_path, revision),
+        "datasets": datasets_of(graph), "base_model_fingerprint": fingerprint,
         "settings": settings, "code_version": code, "flow_run_id": flow_run_id(),
     }
 
@@ -184,13 +186,12 @@ def export_lineage(
             graph[result.stage] = node(result.stage, result.version, result.path, inputs)
     graph[stage] = node(stage, version, str(workspace.version_dir(stage, version)),
                         [model.stage, *([EVALUATIONS] if EVALUATIONS in graph else [])])
-    base = next((e for e in graph.values() if not e["from"] and e["stage"] not in (CORPUS, COMMUNITY)
-                 and not e["stage"].startswith("datasets/")), None)
+    base = next((e for e in graph.values() if "fingerprint" in e), None)  # the model at the root of the chain
     return {
         "stage": stage, "version": version, "graph": graph,
         "sources": recorded.get("sources") or sources_of(workspace, graph.get(DOCUMENTS, {}).get("version")),
         "datasets": datasets_of(graph), "base_model": base["path"] if base else None,
-        "base_model_fingerprint": base["version"] if base else None,
+        "base_model_fingerprint": base["fingerprint"] if base else None,
         "settings": settings, "code_version": code, "flow_run_id": flow_run_id(),
     }
 

@@ -35,7 +35,8 @@ ARTIFACT = "bbcopilot-lineage"
 def asset_of(entry: dict) -> Asset | None:
     """The asset of a lineage graph entry; None (logged) where Prefect refuses its key."""
     path = entry["path"]
-    key = ("hf://" + path) if entry["stage"] == lineages.BASE and not Path(path).is_dir() else "file://" + Path(path).resolve().as_posix()
+    hub = entry["stage"] == lineages.BASE and not Path(path).is_dir()
+    key = "hf://" + path if hub else "file://" + Path(path).resolve().as_posix()
     try:
         return Asset(key=key, properties=AssetProperties(name=lineages.label(entry) if "version" in entry else path))
     except ValidationError as err:

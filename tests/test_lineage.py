@@ -118,7 +118,7 @@ def test_model_lineage_keeps_its_fields_and_names_its_origins(chain):
     exported = json.loads((export / lineages.LINEAGE).read_text())
     assert set(exported["datasets"]) == {"datasets/documents", "datasets/dialogs", "datasets/qa",
                                          "datasets/coding-prompts", "datasets/preferences"}
-    assert exported["base_model"] == HUB
+    assert exported["base_model"] == HUB and exported["base_model_fingerprint"] == sft["base_model_fingerprint"]
 
 
 def test_a_secret_never_reaches_lineage_json(chain):
@@ -161,7 +161,7 @@ def test_markdown_artifact_draws_the_chain(chain):
 
 def test_a_run_materialises_each_artefact_it_made_with_its_deps(chain, monkeypatch):
     """In a real (ephemeral) flow run: an asset event per artefact the run made, naming what it was made
-    from; a cached artefact is referenced, not materialised."""
+    from; a cached artefact is referenced, not materialised; a lineage made in the run names it."""
     from prefect import flow
     from prefect.events.clients import AssertingEventsClient
     from prefect.events.worker import EventsWorker
@@ -176,10 +176,12 @@ def test_a_run_materialises_each_artefact_it_made_with_its_deps(chain, monkeypat
     monkeypatch.setattr(EventsWorker, "instance", lambda *_: worker)
 
     @flow
-    def train_like() -> None:
+    def train_like() -> str | None:
         publish_lineage(settings, results)
+        return lineages.flow_run_id()  # what a stage in this run writes into its lineage
 
-    train_like()
+    state = train_like(return_state=True)
+    assert state.result() == str(state.state_details.flow_run_id)
     worker.drain()
     events = worker._client.events
     made = {e.resource.id: {r.id for r in e.related if r.role == "asset"}
