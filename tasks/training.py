@@ -11,7 +11,7 @@ from pathlib import Path
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.tasks import exponential_backoff
 
-from bbcopilot import evaluate, export
+from bbcopilot import evaluate, export, review
 from bbcopilot.blackbox.toolchain import toolchain_version
 from bbcopilot.config import Settings
 from bbcopilot.qa import stage as qa
@@ -40,6 +40,7 @@ def _qa_dir(settings: Settings, documents: StageResult, dialogs: StageResult | N
     version = qa.qa_version(
         documents.version, dialogs.version if dialogs else None, settings.qa, model_path,
         toolchain_version(settings.toolchain), settings.model.revision,
+        review.rejections_fingerprint(Workspace(settings.workspace), review.QA_PAIRS),
     )
     return Workspace(settings.workspace).version_dir(qa.QA, version)
 
@@ -79,7 +80,8 @@ def train_on_qa(settings: Settings, data: StageResult, model_path: str) -> Stage
 @artefact_task(
     lambda settings, prompts, qa_pairs, model_path: Workspace(settings.workspace).version_dir(
         preferences.PREFERENCES,
-        preferences.preferences_version(prompts, qa_pairs, model_path, settings.train, settings.model),
+        preferences.preferences_version(prompts, qa_pairs, model_path, settings.train, settings.model,
+                                        review.rejections_fingerprint(Workspace(settings.workspace), review.PREFERENCE_PAIRS)),
     )
 )
 def build_preferences(settings: Settings, prompts: StageResult, qa_pairs: StageResult, model_path: str) -> StageResult:

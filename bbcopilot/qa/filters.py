@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bbcopilot import review
 from bbcopilot.api_index import ApiIndex, imports_of
 from bbcopilot.blackbox.verdict import CHECKER, COMPILER, judge_answers
 from bbcopilot.config import QASettings
@@ -175,18 +176,23 @@ def _describe_pair(candidate: Candidate, reason: str) -> Dropped:
 
 
 def filter_pairs(candidates: list[Candidate], settings: QASettings, index: ApiIndex, build: Path | None,
-                 judge: Callable[[list[str]], list[str]] | None = None) -> FilterReport:
+                 judge: Callable[[list[str]], list[str]] | None = None,
+                 rejected: dict[str, str] | None = None) -> FilterReport:
     """The candidates that pass every filter, in order, and what each filter dropped and why.
 
     `build` is the toolchain that compiles the code (None: the lark checker judges); `judge`, when
-    given, takes judge prompts and gives the judge's raw replies, one per prompt.
+    given, takes judge prompts and gives the judge's raw replies, one per prompt; `rejected`, the
+    pairs people rejected in review (`bbcopilot.review.rejections`, key -> note).
     """
     names = Names(index)
 
     def each(check: Callable[[Candidate], str | None]) -> Filter:
         return lambda cs: ([check(c) for c in cs], "")
 
+    # People's rejections first (no filter row in the report before anyone rejected a pair).
+    reviewed = [(review.HUMAN_REVIEW, each(lambda c: review.review_reason(review.qa_key(c.question, c.answer), rejected)))]
     filters: list[tuple[str, Filter]] = [
+        *(reviewed if rejected else []),
         ("length", each(lambda c: length_reason(c, settings))),
         ("language", each(language_reason)),
         ("self-contained", each(lambda c: self_contained_reason(c, names))),

@@ -23,11 +23,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bbcopilot import review
 from bbcopilot.config import ModelSettings, QASettings, ToolchainSettings
 from bbcopilot.corpus import detect_language, kind_label
 from bbcopilot.errors import InputError
 from bbcopilot.hfdata import iter_rows, save_version
 from bbcopilot.llm import chat
+from bbcopilot.progress import reporter
 from bbcopilot.qa import filters
 from bbcopilot.qa.cache import RequestCache
 from bbcopilot.qa.client import ChatOutcome, ChatRequest, ConcurrentChat, LocalChat, RunFigures
@@ -145,6 +147,8 @@ class Asker:
         entries = {r.key: self.cache.get(r.key) for r in requests}
         pending = [r for r in requests if entries[r.key] is None]
         origin: dict[str, ChatRequest] = {r.key: r for r in pending}
+        progress = reporter()
+        progress.start(len(pending), "QA requests answered")
 
         def on_done(request: ChatRequest, outcome: ChatOutcome) -> ChatRequest | None:
             follow_up, entry = finish(request, outcome)
@@ -155,6 +159,7 @@ class Asker:
             if entry is not None:
                 self.cache.put(first.key, entry)
             entries[first.key] = entry
+            progress.advance(1)
             return None
 
         hits = len(requests) - len(pending)
@@ -358,10 +363,12 @@ def make_judge(settings: QASettings) -> Callable[[list[str]], list[str]] | None:
 
 def qa_version(
     documents_version: str, dialogs_version: str | None, settings: QASettings, model_path: str, toolchain: str,
-    revision: str | None = None,
+    revision: str | None = None, rejected: str | None = None,
 ) -> str:
+    """`rejected`: `review.rejections_fingerprint` of the QA pairs (None: none rejected)."""
     # The templates count through the code version: `prompts` names their folder.
     return content_hash(
+        *([rejected] if rejected else []),
         documents_version,
         dialogs_version,
         generator_fingerprint(settings, model_path, revision),
@@ -384,7 +391,7 @@ def build_qa(
     from bbcopilot.blackbox.toolchain import toolchain_or_fallback, toolchain_version
 
     version = qa_version(documents.version, dialogs.version if dialogs else None, settings, model_path,
-                         toolchain_version(toolchain), revision)
+                         toolchain_version(toolchain), revision, review.rejections_fingerprint(workspace, review.QA_PAIRS))
     final = workspace.version_dir(QA, version)
     if workspace.has(QA, version):
         workspace.set_latest(QA, version)
@@ -408,7 +415,8 @@ def build_qa(
         candidates, provenance, figures = generate(rows, settings, asker, count, generator, skipped)
         build, notice = toolchain_or_fallback(workspace, toolchain)
         index = distribution_index(workspace, toolchain, documents)
-        report = filters.filter_pairs(candidates, settings, index, build, make_judge(settings))
+        report = filters.filter_pairs(candidates, settings, index, build, make_judge(settings),
+                                      review.rejections(workspace, review.QA_PAIRS))
         by_id = {r["id"]: r for r in rows}
         kept = report.kept
         train_questions = [c.question for c in kept if by_id[c.span.document_id]["split"] == "train"]

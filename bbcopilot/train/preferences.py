@@ -19,6 +19,7 @@ import logging
 from collections import Counter
 from typing import Any
 
+from bbcopilot import review
 from bbcopilot.blackbox.bench import runner
 from bbcopilot.blackbox.bench.tasks import SUITES, TYPES_MODULE, Task, harness_source, training_tasks
 from bbcopilot.blackbox.verdict import judge_answers
@@ -104,8 +105,10 @@ def corruption_pairs(prompts: list[dict[str, Any]], build, index) -> list[dict[s
 
 
 def preferences_version(prompts: StageResult, qa: StageResult, model_path: str, settings: TrainSettings,
-                        model: ModelSettings) -> str:
+                        model: ModelSettings, rejected: str | None = None) -> str:
+    """`rejected`: `review.rejections_fingerprint` of the preference pairs (None: none rejected)."""
     return content_hash(
+        *([rejected] if rejected else []),
         prompts.version, qa.version, model_fingerprint(model_path, model.revision),
         settings.model_dump(include={"own_samples", "grpo_max_completion_length", "grpo_temperature", "seed"}),
         model.device, code_version(build_preferences),
@@ -120,14 +123,18 @@ def build_preferences(
     corruption, save the pairs with the ungrounded ones."""
     from datasets import load_from_disk
 
-    version = preferences_version(prompts, qa, model_path, settings, model)
+    rejected = review.rejections(workspace, review.PREFERENCE_PAIRS)
+    version = preferences_version(prompts, qa, model_path, settings, model,
+                                  review.rejections_fingerprint(workspace, review.PREFERENCE_PAIRS))
     coding = load_from_disk(prompts.path)["train"].to_list()
     build, index = judge_of(prompts)
     samples = sample_answers(coding, model_path, settings, model)
     pairs = [*ungrounded_pairs(load_from_disk(qa.path)["train"].to_list()), *own_failures(coding, samples, build, index),
              *corruption_pairs(coding, build, index)]
+    pairs, dropped = review.without_rejected(pairs, rejected)
     counts = Counter(p["origin"] for p in pairs)
-    figures = {"pairs": len(pairs), **{f"pairs_{origin}": counts.get(origin, 0) for origin in ORIGINS}}
+    figures = {"pairs": len(pairs), **{f"pairs_{origin}": counts.get(origin, 0) for origin in ORIGINS},
+               "rejected_in_review": len(dropped)}
     table = "\n".join(f"| {origin} | {counts.get(origin, 0)} |" for origin in ORIGINS)
     path = save_version(
         workspace, PREFERENCES, version, pairs,
@@ -141,4 +148,4 @@ def build_preferences(
         manifest={"coding_prompts": prompts.version, "qa": qa.version, "model": model_path,
                   "judged_by": "compiler" if build else "checker"},
     )
-    return StageResult(PREFERENCES, version, str(path), figures)
+    return StageResult(PREFERENCES, version, str(path), figures, skipped=dropped)
