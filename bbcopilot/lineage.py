@@ -126,7 +126,11 @@ def sources_of(workspace: Workspace, documents_version: str | None) -> dict[str,
     the files the conversion failed on, and the forum and Telegram record files."""
     if documents_version is None:
         return {"corpus": None, "files": [], "failed": [], "community": []}
-    manifest = json.loads((workspace.version_dir(DOCUMENTS, documents_version) / "manifest.json").read_text(encoding="utf-8"))
+    manifest_file = workspace.version_dir(DOCUMENTS, documents_version) / "manifest.json"
+    if not manifest_file.is_file():
+        raise LineageError(f"{manifest_file}: not found; the lineage cannot name the source files (was the documents "
+                           "version pruned?)")
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     files = []
     for key in manifest["inputs"]:
         document = workspace.version_dir(CONVERTED, key) / "document.json"
