@@ -18,6 +18,7 @@ copied away from its workspace. `tree` draws the chain, `diff` says what differs
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from bbcopilot.report import StageResult
 from bbcopilot.sources import CONVERTED, CORPUS
 from bbcopilot.workspace import LATEST, Workspace, model_fingerprint, read_jsonl
 
+log = logging.getLogger(__name__)
 LINEAGE = "lineage.json"
 QA, CODING_PROMPTS, PREFERENCES = "datasets/qa", "datasets/coding-prompts", "datasets/preferences"
 BASE = "base"  # a hub model at the root of a chain
@@ -128,8 +130,10 @@ def sources_of(workspace: Workspace, documents_version: str | None) -> dict[str,
         return {"corpus": None, "files": [], "failed": [], "community": []}
     manifest_file = workspace.version_dir(DOCUMENTS, documents_version) / "manifest.json"
     if not manifest_file.is_file():
-        raise LineageError(f"{manifest_file}: not found; the lineage cannot name the source files (was the documents "
-                           "version pruned?)")
+        # The model is made already: its lineage says what it cannot name rather than losing it.
+        missing = f"{manifest_file}: not found, the source files are not named (was the documents version pruned?)"
+        log.warning("lineage: %s", missing)
+        return {"corpus": None, "files": [], "failed": [], "community": [], "missing": missing}
     manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     files = []
     for key in manifest["inputs"]:
@@ -245,6 +249,8 @@ def walk(lineage: dict[str, Any]):
 def source_lines(lineage: dict[str, Any], stage: str) -> list[str]:
     """The files under a corpus or community node: each with the start of its content hash."""
     sources = lineage["sources"]
+    if stage == DOCUMENTS and sources.get("missing"):
+        return [sources["missing"]]
     if stage == CORPUS:
         return ([f"{f['relpath']} ({f['source']}) sha256 {f['sha256'][:12]}" for f in sources["files"]]
                 + [f"{f['relpath']}: not converted ({f['reason']})" for f in sources["failed"]])

@@ -193,3 +193,17 @@ def test_a_run_materialises_each_artefact_it_made_with_its_deps(chain, monkeypat
     assert made[key["datasets/qa"]] == {key["datasets/documents"], key["datasets/dialogs"]}
     assert made[key["models/sft-qa"]] == {f"hf://{HUB}", key["datasets/qa"]}
     assert "file://" + str(Path(settings.sources.blackbox_dir).resolve()) in made[key["corpus"]]
+
+
+def test_a_missing_documents_manifest_is_named_not_fatal(chain):
+    """A model is made before its lineage: a documents version gone from the workspace is named in it."""
+    export, settings = chain
+    workspace = Workspace(settings.workspace)
+    documents = next(workspace.version_dir("datasets/documents", v) for v in workspace.versions("datasets/documents"))
+    (documents / "manifest.json").unlink()
+    qa = StageResult("datasets/qa", "qa1", str(workspace.version_dir("datasets/qa", "qa1")))
+    lineage = _model(workspace, "models/sft-qa", "sft-again", qa, HUB, {})
+    written = lineages.read_lineage(Path(lineage.path))
+    assert written["sources"]["missing"].startswith(f"{documents / 'manifest.json'}: not found")
+    result = CliRunner().invoke(app, ["lineage", lineage.path])
+    assert result.exit_code == 0 and "the source files are not named" in result.output
