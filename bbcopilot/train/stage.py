@@ -17,7 +17,7 @@ from typing import Any
 
 from bbcopilot.config import ModelSettings, TrainSettings
 from bbcopilot.errors import ConfigError
-from bbcopilot.lineage import model_lineage
+from bbcopilot.lineage import model_lineage, section_settings
 from bbcopilot.llm import load_tokenizer
 from bbcopilot.report import StageResult
 from bbcopilot.train.curves import plot_curves
@@ -210,11 +210,10 @@ def train_stage(
         figures["best_step"] = best_step(trainer)
     if resumed:
         figures["resumed_from_step"] = int(Path(resumed).name.rsplit("-", 1)[-1])
-    # What made it, from the source files on (bbcopilot.lineage); the sections it was trained with
-    # hold no secret, and a JSON dump would mask one.
+    # What made it, from the source files on (bbcopilot.lineage).
     lineage = {
         "base_model": model_path, name: dataset.version, "figures": figures, "validation_losses": validation_losses(trainer),
     } | model_lineage(workspace, stage, version, dataset, model_path, model.revision, code_version(function),
-                      {"train": settings.model_dump(mode="json"), "model": model.model_dump(mode="json")})
+                      section_settings(train=settings, model=model))
     final = save_merged(trainer, workspace, stage, version, lineage)
     return StageResult(stage, version, str(final), figures)
