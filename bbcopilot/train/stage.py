@@ -19,6 +19,7 @@ from bbcopilot.config import ModelSettings, TrainSettings
 from bbcopilot.errors import ConfigError
 from bbcopilot.lineage import model_lineage, section_settings
 from bbcopilot.llm import load_tokenizer
+from bbcopilot.progress import follow_training
 from bbcopilot.report import StageResult
 from bbcopilot.train.curves import plot_curves
 from bbcopilot.workspace import Workspace, atomic_dir, atomic_write_json, code_version, content_hash, model_fingerprint
@@ -203,6 +204,7 @@ def train_stage(
     version = training_version(stage, function, dataset.version, model_path, settings, model)
     scratch = checkpoints(workspace, stage, version)
     trainer = make_trainer(dataset, model_path, settings, model, scratch)
+    follow_training(trainer)  # steps to the progress reporter, not the trainer's dicts to the console
     resumed = last_checkpoint(scratch)
     output = trainer.train(resume_from_checkpoint=resumed)
     figures = figures_of(trainer, output) | stage_figures(trainer)
