@@ -69,6 +69,8 @@ def start_server(port: int, log: Path) -> subprocess.Popen:
         raise BBCopilotError(f"127.0.0.1:{port}: the port is in use (another Prefect server?); choose one with --port")
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": os.environ.get("PREFECT_SERVER_ANALYTICS_ENABLED", "false")}
     env.pop("PREFECT_API_URL", None)  # the server's own setting; it is the API
+    # The UI's pages call this address; by default they call port 4200 whatever --port says.
+    env["PREFECT_UI_API_URL"] = f"http://127.0.0.1:{port}/api"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         # A session of its own: the terminal's Ctrl-C reaches this process, which stops the server last.

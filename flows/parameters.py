@@ -8,6 +8,7 @@ come from the environment, and `load_settings` refuses them as overrides.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,11 +23,26 @@ PROFILES = tuple(sorted(path.stem for path in CONFIG_DIR.glob("*.yaml")))
 ProfileName = Literal[PROFILES]
 
 
+@dataclass(frozen=True)
+class Overrides:
+    """A field's `json_schema_extra`: the field overrides `setting` (named in its schema too).
+
+    The form shows such a field as a choice between its type and None, None chosen: the UI sends
+    every field, and None is how it says "the profile's value" (an input of the type alone would be
+    sent as null and refused by the schema).
+    """
+
+    setting: str
+
+    def __call__(self, schema: dict[str, Any]) -> None:
+        schema["setting"] = self.setting
+
+
 def _train_field(setting: str, title: str) -> Any:
     """A form field for `train.<setting>`: the setting's own description, empty = the profile's value."""
     description = TrainSettings.model_fields[setting].description
     return Field(None, title=title, description=f"{description} Empty: the profile's value.",
-                 json_schema_extra={"setting": f"train.{setting}"})
+                 json_schema_extra=Overrides(f"train.{setting}"))
 
 
 def _overrides_field() -> Any:
@@ -45,9 +61,9 @@ class FlowParameters(BaseModel):
 
     def setting_overrides(self) -> dict[str, Any]:
         """The overrides of the settings tree: `overrides`, then every typed field that is set."""
-        typed = {info.json_schema_extra["setting"]: getattr(self, name)
+        typed = {info.json_schema_extra.setting: getattr(self, name)
                  for name, info in type(self).model_fields.items()
-                 if isinstance(info.json_schema_extra, dict) and getattr(self, name) is not None}
+                 if isinstance(info.json_schema_extra, Overrides) and getattr(self, name) is not None}
         given = dict(self.overrides or {})
         clash = sorted(key for key in typed if key in given and given[key] != typed[key])
         if clash:
@@ -63,7 +79,7 @@ class RefreshParameters(FlowParameters):
 
     forum_max_pages: int | None = Field(
         None, ge=0, title="Forum pages", description="Stop the forum crawl after this many pages (0 = no limit). "
-        "Empty: the profile's value.", json_schema_extra={"setting": "sources.forum_max_pages"},
+        "Empty: the profile's value.", json_schema_extra=Overrides("sources.forum_max_pages"),
     )
     overrides: dict[str, Any] | None = _overrides_field()
 

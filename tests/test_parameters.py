@@ -33,7 +33,7 @@ def test_every_field_is_titled_described_defaulted_and_no_secret(model):
     for name, info in model.model_fields.items():
         assert info.title and info.description and not info.is_required(), name
         assert SecretStr not in {info.annotation, *typing.get_args(info.annotation)}, name
-        setting = (info.json_schema_extra or {}).get("setting")
+        setting = getattr(info.json_schema_extra, "setting", None)
         assert setting not in secrets, name
     assert list(model.model_fields)[0] == "profile" and list(model.model_fields)[-1] == "overrides"
     schema = model.model_json_schema()
@@ -82,4 +82,5 @@ def test_the_flows_form_is_the_typed_model_not_a_json_box():
     form = schema["definitions"]["TrainParameters"]["properties"]
     assert form["qa_epochs"]["title"] == "Epochs of QA SFT (sft)" and "Epochs over the QA pairs" in form["qa_epochs"]["description"]
     assert form["stages"]["anyOf"][0]["items"]["enum"] == ["cpt", "sft", "dpo", "grpo"]
+    assert form["qa_epochs"]["anyOf"] == [{"type": "number"}, {"type": "null"}] and form["qa_epochs"]["setting"] == "train.qa_epochs"
     assert schema["properties"]["parameters"]["default"]["profile"] == "demo"
