@@ -286,6 +286,10 @@ class Settings(BaseSettings):
 
     profile: str = Field("default", description="Name of the profile this was loaded from.")
     workspace: Path = Field(PROJECT_ROOT / "workspace", description="Folder that holds every artefact.")
+    dask_address: str | None = Field(
+        None, description="Scheduler of a Dask cluster (tcp://host:8786) that runs the refresh's concurrent stages; "
+        "its workers must see the same workspace path. None: they run in a thread of the flow's process.",
+    )
     sources: SourcesSettings = SourcesSettings()
     convert: ConvertSettings = ConvertSettings()
     datasets: DatasetSettings = DatasetSettings()

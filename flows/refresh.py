@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from prefect import flow
+from prefect.task_runners import TaskRunner
 
 from bbcopilot.config import Settings
 from bbcopilot.datasets_build import CommunityFiles
 from bbcopilot.report import StageResult
 from flows.parameters import RefreshParameters
 from tasks.datasets import build_api_index, build_chunks, build_dialogs, build_documents, build_tiny_model
-from tasks.reporting import publish_report, run_stage, summarise_community
+from tasks.reporting import publish_report, run_stage, stage_of, submit_stage, summarise_community, task_runner
 from tasks.sources import (
     convert_corpus, crawl_forum, crawl_forum_mirror, export_telegram, import_telegram, list_source_files,
 )
 
 
 def refresh_stages(settings: Settings) -> list[StageResult]:
-    """The refresh as a list of stage results; the pipeline flow reuses it."""
-    conversion = run_stage(convert_corpus, settings, list_source_files(settings))
+    """The refresh as a list of stage results; the pipeline flow reuses it. The conversion runs while
+    the community sources are read, the chunks, dialogs and API index side by side on a Dask
+    cluster when `settings.dask_address` names one (`task_runner`)."""
+    with task_runner(settings) as runner:
+        return _stages(settings, runner)
+
+
+def _stages(settings: Settings, runner: TaskRunner) -> list[StageResult]:
+    converting = submit_stage(runner, convert_corpus, settings, list_source_files(settings))
 
     forum = [crawl_forum(settings, settings.sources.forum_start_url)] if settings.sources.forum_start_url else []
     forum += [crawl_forum_mirror(settings, str(settings.sources.forum_mirror_dir))] if settings.sources.forum_mirror_dir else []
@@ -26,17 +34,19 @@ def refresh_stages(settings: Settings) -> list[StageResult]:
     community = CommunityFiles(forum=tuple(p for p, _ in forum), telegram=tuple(p for p, _ in telegram if p))
     skipped = [item for _, items in forum + telegram for item in items]
 
+    conversion = stage_of(converting)
+    sources = run_stage(summarise_community, settings, community, skipped)
     documents = run_stage(build_documents, settings, conversion, community)
-    results = [conversion, summarise_community(settings, community, skipped), documents]
+    results = [conversion, sources, documents]
     model = settings.model.base_model
     if settings.model.build_tiny:
         tiny = run_stage(build_tiny_model, settings, documents)
         results.append(tiny)
         model = tiny.path
-    results.append(run_stage(build_chunks, settings, documents, model))
-    results.append(run_stage(build_dialogs, settings, community))
-    results.append(run_stage(build_api_index, settings, documents))
-    return results
+    side_by_side = [submit_stage(runner, build_chunks, settings, documents, model),
+                    submit_stage(runner, build_dialogs, settings, community),
+                    submit_stage(runner, build_api_index, settings, documents)]
+    return results + [stage_of(submitted) for submitted in side_by_side]
 
 
 @flow(name="refresh")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
+from prefect.states import State
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from bbcopilot import datasets_build, export
 from bbcopilot.config import Settings
@@ -20,10 +25,42 @@ from bbcopilot.train.stage import CURVES
 from bbcopilot.workspace import Workspace, content_hash, point_latest
 
 
+def task_runner(settings: Settings) -> TaskRunner:
+    """Where `submit_stage` runs stages: the Dask cluster at `settings.dask_address` (prefect-dask), or
+    one thread of this process beside the flow's own (stages that fork, like the API index, and
+    tokenizers' threads are kept apart on one machine)."""
+    if settings.dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=settings.dask_address)
+    return ThreadPoolTaskRunner(max_workers=1)
+
+
+@dataclass
+class Submitted:
+    future: PrefectFuture
+    started: float
+
+
+def submit_stage(runner: TaskRunner, stage_task, *args: Any, **kwargs: Any) -> Submitted:
+    """Start a stage task on `runner` (entered) while the flow goes on; `stage_of` waits for it."""
+    parameters = inspect.signature(stage_task.fn).bind(*args, **kwargs).arguments
+    return Submitted(runner.submit(stage_task, dict(parameters)), time.perf_counter())
+
+
+def stage_of(submitted: Submitted) -> StageResult:
+    """The submitted stage's result; its time runs from the submission to its end as seen here."""
+    submitted.future.wait()
+    return _finished(submitted.future.state, submitted.started)
+
+
 def run_stage(stage_task, *args: Any, **kwargs: Any) -> StageResult:
     """Run a stage task; note how long it took and whether it came from cache."""
     started = time.perf_counter()
-    state = stage_task(*args, return_state=True, **kwargs)
+    return _finished(stage_task(*args, return_state=True, **kwargs), started)
+
+
+def _finished(state: State, started: float) -> StageResult:
     result: StageResult = state.result()
     result.seconds = time.perf_counter() - started
     result.cached = state.is_completed() and state.name == "Cached"

@@ -45,8 +45,8 @@ def test_a_refresh_prints_one_line_per_stage_and_keeps_the_warnings_in_its_log(b
     stage_table = report.read_text(encoding="utf-8").split("Total stage time")[0]
     stages = re.findall(r"^\| (\S+) \| `", stage_table, re.MULTILINE)
     stage_lines = lines[1:-1]
-    # Every stage of the report run through run_stage has its line, in order (`sources` is a summary).
-    assert [line.split(":", 1)[0] for line in stage_lines] == [s for s in stages if s != "sources"], result.stderr
+    # Every stage of the report has its line, in order.
+    assert [line.split(":", 1)[0] for line in stage_lines] == stages, result.stderr
     corpus = next(line for line in stage_lines if line.startswith("corpus:"))
     assert "documents 3, failed 1" in corpus and f"skipped 1: {BROKEN} (" in corpus
     assert "%|" not in result.stderr and "{'" not in result.stderr and "Task run" not in result.stderr
@@ -136,3 +136,29 @@ def test_training_steps_go_to_the_reporter_and_no_log_dict_is_printed(tiny_model
         trainer.train()
     assert recorder.calls == [("start", 3, "training steps"), ("advance", 1), ("advance", 1), ("advance", 1)]
     assert "{'loss'" not in capfd.readouterr().out
+
+
+def test_an_artefact_tasks_long_loop_shows_as_a_progress_artifact(tmp_path):
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+
+    from tasks.caching import artefact_task
+
+    @artefact_task(lambda folder: Path(folder))
+    def loop_stage(folder: str) -> StageResult:
+        for _ in progress.tracked(list(range(5)), "items done"):
+            pass
+        return StageResult("loop", "v1", folder)
+
+    @flow
+    def looping() -> str:
+        from prefect.context import get_run_context
+
+        loop_stage(str(tmp_path))
+        return str(get_run_context().flow_run.id)
+
+    flow_run_id = looping()
+    with get_client(sync_client=True) as client:
+        found = [a for a in client.read_artifacts() if a.type == "progress" and str(a.flow_run_id) == flow_run_id]
+    assert [(a.data, a.description) for a in found] == [(100.0, "loop_stage: 5 of 5 items done")]
+    assert found[0].task_run_id is not None  # on the stage's task run, where the UI shows it
