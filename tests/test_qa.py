@@ -138,7 +138,7 @@ def test_a_window_too_small_for_any_span_skips_the_document_with_the_reason(tiny
         fitting_spans(document, QASettings(context_window=300, max_new_tokens=200), count)
     # A window that fits the prompt but not the module header beside a span: the same error, no crash.
     with pytest.raises(InputError, match="leaves no room for a span"):
-        fitting_spans(document, QASettings(span_tokens=1024, context_window=1700, max_new_tokens=64), count)
+        fitting_spans(document, QASettings(span_tokens=1024, context_window=1600, max_new_tokens=64), count)
 
 
 def test_a_limited_run_draws_from_every_split():
