@@ -91,13 +91,15 @@ def run(
         source_roots(settings)  # a missing ../shared is reported before Prefect starts
         prefect_defaults()
         from bbcopilot.console import quiet_console
+
+        # Before the flows' imports: tqdm reads its switch (TQDM_DISABLE) when it is imported.
+        console.print(f"Log: {quiet_console(settings.workspace)}", highlight=False, soft_wrap=True)
         from flows.parameters import PipelineParameters, RefreshParameters, TrainParameters
         from flows.pipeline import pipeline
         from flows.refresh import refresh
         from flows.train import latest_datasets
         from flows.train import train as train_flow
 
-        console.print(f"Log: {quiet_console(settings.workspace)}", highlight=False, soft_wrap=True)
         flows = {"pipeline": (pipeline, PipelineParameters), "refresh": (refresh, RefreshParameters),
                  "train": (train_flow, TrainParameters)}
         if flow not in flows:

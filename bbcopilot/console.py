@@ -44,16 +44,17 @@ class ConsoleFormat(logging.Formatter):
 def quiet_console(workspace: Path) -> Path:
     """Set up this process's logging for a run; returns the log file's path.
 
-    Call after Prefect is imported (it configures logging on import): its console handler
-    is replaced by ours, its API handler (the UI's logs) is left as it is.
+    Call before tqdm is first imported (it reads TQDM_DISABLE then, for every bar made with its
+    defaults); Prefect, imported here, configures its logging on import: its console handler is
+    replaced by ours, its API handler (the UI's logs) is left as it is.
     """
+    os.environ.setdefault("TQDM_DISABLE", "1")
     import datasets
     import huggingface_hub.utils
     import transformers.utils.logging as transformers_logging
     from prefect.logging.formatters import PrefectFormatter
     from prefect.logging.handlers import PrefectConsoleHandler
 
-    os.environ.setdefault("TQDM_DISABLE", "1")  # any other library's bar that takes tqdm's defaults
     datasets.disable_progress_bars()
     huggingface_hub.utils.disable_progress_bars()
     transformers_logging.disable_progress_bar()
