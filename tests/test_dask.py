@@ -1,5 +1,7 @@
 """Fan-out: the refresh's stages on a Dask cluster (prefect-dask's DaskTaskRunner, address from the
-settings), here a local one with two worker processes."""
+settings), here a local one with two workers. Threads, not processes: a worker process would import
+torch and transformers afresh (minutes on two cores), and the scheduler, the task hand-off and the
+workers are Dask's either way."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ def test_the_refresh_runs_its_stages_on_a_local_dask_cluster_with_two_workers(bl
     for relpath in DOCUMENTS:
         (source / relpath).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(blackbox_dir / relpath, source / relpath)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
                       silence_logs=logging.ERROR) as cluster, \
             Client(cluster) as client, get_task_stream(client) as stream:
         overrides = {"workspace": str(tmp_path / "ws"), "sources.blackbox_dir": str(source),
