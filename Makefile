@@ -28,7 +28,17 @@ $(STAMP): pyproject.toml requirements.lock
 demo: $(STAMP) $(LOADER)
 	PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/bbcopilot run --profile demo
 
-test: $(STAMP) $(LOADER)
+# The browser test of the Prefect UI (tests/test_ui.py) drives Debian's Chromium; skipped without it.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+			|| echo "could not install chromium; the browser test will be skipped"; \
+	else \
+		echo "The browser test needs Chromium: run 'sudo apt-get install chromium'"; \
+	fi
+
+test: $(STAMP) $(LOADER) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 clean-workspace:

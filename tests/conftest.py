@@ -210,3 +210,51 @@ def prefect_server(tmp_path_factory):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def served_workspace(prefect_server, blackbox_dir, shared_dir, tmp_path_factory):
+    """A workspace refreshed through the served `nightly-refresh` with typed parameters, its forum crawl
+    failing once (BoardOnceMissing); the scripted QA generator stays up for training runs on it.
+
+    {"run": the refresh's flow run, "board", "overrides" (every run's settings: workspace, sources,
+    small sizes), "generator" (the QA endpoint), "workspace"}.
+    """
+    import shutil
+
+    from tests.chat_server import ChatServer
+    from tests.forum_server import BoardOnceMissing
+    from tests.test_qa_stage import teacher
+
+    root = tmp_path_factory.mktemp("served")
+    source = root / "blackbox"
+    for relpath in SERVED_DOCUMENTS:
+        (source / relpath).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(blackbox_dir / relpath, source / relpath)
+    with BoardOnceMissing(FIXTURES / "forum") as board, ChatServer(teacher) as generator:
+        overrides = {
+            "workspace": str(root / "workspace"), "sources.blackbox_dir": str(source), "sources.forum_mirror_dir": None,
+            "sources.telegram_exports": [str(shared_dir / "fixtures/telegram/result.json")],
+            "datasets.validation_fraction": 0.25, "datasets.test_fraction": 0.25, "model.tiny_vocab_size": 1024,
+            # QA from two documents, one question kind, no evaluation suites: the path is under test.
+            "qa.endpoint": generator.url, "qa.endpoint_model": "scripted-teacher", "qa.max_documents": 2,
+            "qa.question_kinds": ["api"], "qa.ungrounded_rejected": False, "qa.max_new_tokens": 16,
+            "train.eval_steps": 1, "eval.max_texts": 1, "eval.max_length": 64, "eval.max_prompts": 1, "eval.max_qa": 1,
+            "eval.temperatures": [0.2], "eval.bench_suites": [],
+        }
+        run = run_served(prefect_server, "refresh/nightly-refresh", {
+            "profile": "demo", "forum_max_pages": 3, "overrides": {**overrides, "sources.forum_start_url": board.url},
+        })
+        yield {"run": run, "board": board, "overrides": overrides, "workspace": root / "workspace"}
+
+
+SERVED_DOCUMENTS = ["Obx/Mod/Hello0.odc", "Obx/Docu/Hello0.odc", "Std/Mod/Log.odc", "Std/Docu/Log.odc"]
+
+
+def run_served(server: PrefectServer, name: str, parameters: dict, seconds: float = 300):
+    """What the UI's "Custom run" does: a run of a served deployment with these typed parameters, awaited."""
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: server.api}):
+        return run_deployment(name, parameters={"parameters": parameters}, timeout=seconds, poll_interval=1)

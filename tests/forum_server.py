@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from scrapers.forum.mirror import MirrorServer, Page
+from scrapers.forum.mirror import NOT_FOUND, MirrorServer, Page, page_file
 
 
 @dataclass
@@ -94,3 +94,23 @@ class ForumServer(MirrorServer):
         page = UNAVAILABLE if fault == "503" else self.page(handler.path)
         self._record(handler, page.status, fault)
         self.send(handler, page)
+
+
+class BoardOnceMissing(ForumServer):
+    """The forum whose index answers 404 to the first crawl (the board behind a proxy, restarting).
+
+    A 404 is not retried by the crawler (a 503 would be, within the crawl): the crawl finds no page
+    and fails, and the crawl task's Prefect retry crawls again.
+    """
+
+    def __init__(self, root: Path):
+        super().__init__(root)
+        self.missing_answered = 0
+
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        if page_file(handler.path) == "index.html" and not self.missing_answered:
+            self.missing_answered += 1
+            self._record(handler, NOT_FOUND.status, "missing")
+            self.send(handler, NOT_FOUND)
+            return
+        super().handle(handler)
