@@ -349,7 +349,9 @@ def tiny_model(
 def server(
     port: Annotated[int, typer.Option(help="Port of the Prefect server and its UI, on 127.0.0.1.")] = 4200,
     profile: Annotated[str, typer.Option("--profile", "-p", help="Profile the deployments' runs default to.")] = "demo",
-    timezone: Annotated[str, typer.Option(help="Time zone of nightly-refresh's 02:00 (IANA name).")] = "Europe/Moscow",
+    timezone: Annotated[str | None, typer.Option(
+        help="Time zone of nightly-refresh's 02:00 (IANA name; default deployments.serve.TIME_ZONE, Europe/Moscow).",
+        show_default=False)] = None,
 ) -> None:
     """Start a local Prefect server, serve the deployments (nightly-refresh, train, pipeline), print the UI's
     address; Ctrl-C stops both. State lives in PREFECT_HOME (SQLite; PostgreSQL through
@@ -357,7 +359,7 @@ def server(
     prefect_defaults()
     from prefect.settings import PREFECT_HOME
 
-    from deployments.serve import serve_deployments, start_server, stop_server
+    from deployments.serve import TIME_ZONE, serve_deployments, start_server, stop_server
 
     try:
         prefect = start_server(port, PREFECT_HOME.value() / "bbcopilot-server.log")
@@ -365,7 +367,7 @@ def server(
         _fail(err)
     try:
         console.print(f"Prefect UI: [bold]http://127.0.0.1:{port}[/bold]  (Ctrl-C stops the server)", highlight=False)
-        serve_deployments(f"http://127.0.0.1:{port}/api", profile, timezone)
+        serve_deployments(f"http://127.0.0.1:{port}/api", profile, timezone or TIME_ZONE)
     except KeyboardInterrupt:
         pass  # Ctrl-C before serve took over; serve itself returns on it
     finally:
