@@ -65,14 +65,20 @@ def served_model(model_path: str, device: str = "cpu", port: int | None = None) 
         log.info("serving %s at %s", model_path, base_url)
         yield base_url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process(server)
         log.debug("the model server said: %s", _tail(output))
         output.close()
+
+
+def stop_process(process: subprocess.Popen, grace_s: float = 30) -> None:
+    """SIGTERM (a server finishes its requests and closes what it holds), SIGKILL after `grace_s`."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _tail(output, chars: int = 2000) -> str:

@@ -29,6 +29,7 @@ from prefect.schedules import Cron
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from bbcopilot.errors import BBCopilotError
+from bbcopilot.serving import stop_process
 from flows.pipeline import pipeline
 from flows.refresh import refresh
 from flows.train import train
@@ -94,13 +95,7 @@ def start_server(port: int, log: Path) -> subprocess.Popen:
 
 def stop_server(server: subprocess.Popen) -> None:
     """SIGTERM (uvicorn finishes its requests and closes the database), SIGKILL after 30 s."""
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    stop_process(server)
 
 
 def serve_deployments(api_url: str, profile: str = "demo", timezone: str = TIME_ZONE) -> None:
