@@ -162,7 +162,12 @@ def validation_losses(trainer) -> list[dict[str, float]]:
 def best_step(trainer) -> int | None:
     """The step of the checkpoint early stopping kept (None: no evaluation, the last step is the model)."""
     best = trainer.state.best_model_checkpoint
-    return int(Path(best).name.rsplit("-", 1)[-1]) if best else None
+    return checkpoint_step(best) if best else None
+
+
+def checkpoint_step(folder: str) -> int:
+    """The step a trainer's checkpoint folder (`checkpoint-<step>`) was saved at."""
+    return int(Path(folder).name.rsplit("-", 1)[-1])
 
 
 def save_merged(trainer, workspace: Workspace, stage: str, version: str, lineage: dict[str, Any]) -> Path:
@@ -211,7 +216,7 @@ def train_stage(
     if best_step(trainer) is not None:
         figures["best_step"] = best_step(trainer)
     if resumed:
-        figures["resumed_from_step"] = int(Path(resumed).name.rsplit("-", 1)[-1])
+        figures["resumed_from_step"] = checkpoint_step(resumed)
     # What made it, from the source files on (bbcopilot.lineage).
     lineage = {
         "base_model": model_path, name: dataset.version, "figures": figures, "validation_losses": validation_losses(trainer),
